@@ -79,13 +79,20 @@ def main() -> int:
         tags = json.loads(row["tags"]) if isinstance(row.get("tags"), str) else {}
         hours = row.get("opening_hours")
         kind = next(
-            (f"{key}={row[key]}" for key in ("tourism", "historic", "railway") if pd.notna(row.get(key))),
+            (
+                f"{key}={row[key]}"
+                for key in ("tourism", "historic", "railway")
+                if pd.notna(row.get(key))
+            ),
             category,
         )
         features.append(
             {
                 "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [round(point.x, 7), round(point.y, 7)]},
+                "geometry": {
+                    "type": "Point",
+                    "coordinates": [round(point.x, 7), round(point.y, 7)],
+                },
                 "properties": {
                     "id": slug,
                     "name": tags.get("name:en") or row["name"],

@@ -64,7 +64,7 @@ def parse_way_filter(overpass_filter: str) -> TagPredicate:
     while position < len(text):
         match = _CLAUSE.match(text, position)
         if match is None:
-            msg = f"unsupported Overpass filter syntax at {text[position:position + 30]!r}"
+            msg = f"unsupported Overpass filter syntax at {text[position : position + 30]!r}"
             raise ValueError(msg)
         clauses.append((match.group(1), match.group(2), match.group(3)))
         position = match.end()
@@ -97,7 +97,7 @@ def parse_way_filter(overpass_filter: str) -> TagPredicate:
     return predicate
 
 
-class _WayCollector(osmium.SimpleHandler):  # type: ignore[misc]
+class _WayCollector(osmium.SimpleHandler):
     """Collect the ways a predicate admits inside a bounding box, with their nodes."""
 
     def __init__(self, keep: TagPredicate, bbox: BBox) -> None:
@@ -112,11 +112,11 @@ class _WayCollector(osmium.SimpleHandler):  # type: ignore[misc]
         west, south, east, north = self.bbox
         return west <= lon <= east and south <= lat <= north
 
-    def node(self, n: Any) -> None:  # noqa: ANN401
+    def node(self, n: Any) -> None:
         if len(n.tags) and n.location.valid() and self._inside(n.location.lon, n.location.lat):
             self.node_tags[n.id] = {t.k: t.v for t in n.tags}
 
-    def way(self, w: Any) -> None:  # noqa: ANN401
+    def way(self, w: Any) -> None:
         if "highway" not in w.tags:
             return
         tags = {t.k: t.v for t in w.tags}

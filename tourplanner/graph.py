@@ -29,7 +29,9 @@ import json
 import logging
 import os
 import pickle
+import socket
 import tempfile
+import urllib.parse
 from pathlib import Path
 from typing import Any, Final
 
@@ -140,13 +142,36 @@ def _configure_osmnx(cache: Path) -> None:
     ox.settings.overpass_url = settings.overpass_url()
 
 
-def graph_from_overpass(area: Polygon) -> nx.MultiDiGraph:
+def _host_resolves(url: str) -> bool:
+    """Return whether the host of ``url`` resolves, or a proxy is configured.
+
+    Without internet access osmnx would retry DNS over HTTPS and wait for
+    time-outs; failing fast here gives the user the way out at once.
+    """
+    if any(os.environ.get(v) for v in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy")):
+        return True
+    host = urllib.parse.urlparse(url).hostname
+    if not host:
+        return False
+    try:
+        socket.getaddrinfo(host, 443)
+    except (socket.gaierror, UnicodeError):
+        return False
+    return True
+
+
+def graph_from_overpass(
+    area: Polygon, *, cache_folder: str | Path | None = None
+) -> nx.MultiDiGraph:
     """Download the walking network inside ``area`` from the Overpass API with osmnx.
 
     Parameters
     ----------
     area
         The study area in WGS-84.
+    cache_folder
+        Where osmnx caches HTTP responses (under ``http/``); default
+        :func:`tourplanner.settings.cache_dir`.
 
     Returns
     -------
@@ -158,20 +183,21 @@ def graph_from_overpass(area: Polygon) -> nx.MultiDiGraph:
     NetworkDataError
         If the API cannot be reached or the area has no walkable streets.
     """
-    _configure_osmnx(settings.cache_dir())
+    _configure_osmnx(Path(cache_folder) if cache_folder is not None else settings.cache_dir())
+    no_network = (
+        f"cannot download the street network from {ox.settings.overpass_url} "
+        "({reason}) and no cached copy exists: use --osm-file FILE with a local extract, "
+        "or run 'tourplanner demo' for the offline demo"
+    )
+    if not _host_resolves(ox.settings.overpass_url):
+        raise NetworkDataError(no_network.format(reason="no network: the host does not resolve"))
     logger.info("Downloading the walking network from %s", ox.settings.overpass_url)
     try:
         graph = ox.graph_from_polygon(
             area, network_type=_NETWORK_TYPE, simplify=True, retain_all=True
         )
     except requests.RequestException as exc:
-        reason = type(exc).__name__
-        msg = (
-            f"cannot download the street network from {ox.settings.overpass_url} ({reason}) "
-            "and no cached copy exists: use --osm-file FILE with a local extract, "
-            "or run 'tourplanner demo' for the offline demo"
-        )
-        raise NetworkDataError(msg) from None
+        raise NetworkDataError(no_network.format(reason=type(exc).__name__)) from None
     except ox._errors.InsufficientResponseError:
         msg = "the study area has no walkable streets in OpenStreetMap: check the sites or area"
         raise NetworkDataError(msg) from None
@@ -341,7 +367,7 @@ def _cache_path(key: str, cache: Path) -> Path:
 def _read_cache(path: Path) -> nx.MultiDiGraph | None:
     try:
         with path.open("rb") as handle:
-            payload = pickle.load(handle)  # noqa: S301 - our own cache file
+            payload = pickle.load(handle)
     except FileNotFoundError:
         return None
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError) as exc:
@@ -415,7 +441,11 @@ def load_graph(
     if graph is not None:
         logger.info("Loaded the walking network from the cache %s", path)
     else:
-        raw = graph_from_osm_file(osm_file, area) if osm_file else graph_from_overpass(area)
+        raw = (
+            graph_from_osm_file(osm_file, area)
+            if osm_file
+            else graph_from_overpass(area, cache_folder=cache)
+        )
         graph = prepare_graph(raw)
         if use_cache:
             _write_cache(graph, path)

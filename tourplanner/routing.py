@@ -23,6 +23,7 @@ True
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 from dataclasses import dataclass, field
@@ -38,7 +39,7 @@ import shapely
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 from shapely import LineString, Point
-from shapely.ops import substring, transform
+from shapely.ops import substring
 
 from tourplanner.errors import TourError, UnreachableSiteError
 
@@ -260,12 +261,7 @@ def snap_sites(
             )
         )
     for site in off:
-        logger.warning(
-            "Site %s (%s) is %.0f m from the nearest street: off the walking network, skipped",
-            site.site_id,
-            site.name,
-            site.distance_m,
-        )
+        logger.info("Site %s (%s) is off the walking network", site.site_id, site.name)
     if not snapped:
         names = ", ".join(f"{s.site_id} ({s.name}, {s.distance_m:.0f} m)" for s in off)
         msg = (
@@ -311,7 +307,7 @@ def _augmented_csr(
     for edge, members in by_edge.items():
         members.sort()
         two_way = _reverse_edge(graph, edge) is not None
-        for (oa, sa), (ob, sb) in zip(members, members[1:], strict=False):
+        for (oa, sa), (ob, sb) in itertools.pairwise(members):
             add(sa, sb, ob - oa)
             if two_way:
                 add(sb, sa, ob - oa)
@@ -430,11 +426,11 @@ def leg_between(
         if line is None:
             end = (graph.nodes[v]["x"], graph.nodes[v]["y"])
             line = LineString([start, end])
-        return transform(to_m, _oriented(line, start))
+        return shapely.transform(_oriented(line, start), to_m, interleaved=False)
 
     pieces: list[LineString] = []
     walked: list[tuple[int, int, int, float]] = []
-    for p, q in zip(path, path[1:], strict=False):
+    for p, q in itertools.pairwise(path):
         p_site, q_site = p >= n_nodes, q >= n_nodes
         if not p_site and not q_site:
             u, v = node_of(p), node_of(q)
@@ -474,7 +470,7 @@ def leg_between(
         coords.extend(piece_coords)
     if len(coords) < 2:
         coords = coords * 2 if coords else [a.point, b.point]
-    geometry = transform(to_wgs, LineString(coords))
+    geometry = shapely.transform(LineString(coords), to_wgs, interleaved=False)
     return Leg(
         from_id=from_id,
         to_id=to_id,

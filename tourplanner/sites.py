@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import Point
 
-from tourplanner.datum import DATUMS, to_wgs84
+from tourplanner.datum import DATUMS, Datum, to_wgs84
 from tourplanner.errors import CatalogueError
 
 __all__ = [
@@ -219,7 +219,7 @@ def _records_from_csv(path: Path) -> list[dict[str, Any]]:
             raise CatalogueError(msg)
     records: list[dict[str, Any]] = []
     for number, row in enumerate(frame.to_dict(orient="records"), start=2):
-        record: dict[str, Any] = {k: (v if v != "" else None) for k, v in row.items()}
+        record: dict[str, Any] = {str(k): (v if v != "" else None) for k, v in row.items()}
         for column in ("lat", "lon"):
             raw = record[column]
             try:
@@ -235,7 +235,7 @@ def _records_from_csv(path: Path) -> list[dict[str, Any]]:
     return records
 
 
-def _number(value: Any, *, field: str, where: str, default: float) -> float:  # noqa: ANN401
+def _number(value: Any, *, field: str, where: str, default: float) -> float:
     if value is None or (isinstance(value, str) and not value.strip()):
         return default
     if isinstance(value, bool):
@@ -390,7 +390,9 @@ def sites_from_records(
                 "name_zh": str(record.get("name_zh") or "").strip(),
                 "category": category,
                 "visit_minutes": visit,
-                "opening_hours": hours.strip() if isinstance(hours, str) and hours.strip() else None,
+                "opening_hours": hours.strip()
+                if isinstance(hours, str) and hours.strip()
+                else None,
                 "score": score,
                 "description": str(record.get("description") or "").strip(),
                 "source": str(record.get("source") or "").strip(),
@@ -406,7 +408,8 @@ def sites_from_records(
     frame = pd.DataFrame(clean)
     lon = frame["lon"].to_numpy(dtype=float).copy()
     lat = frame["lat"].to_numpy(dtype=float).copy()
-    for datum in ("GCJ-02", "BD-09"):
+    converted: tuple[Datum, ...] = ("GCJ-02", "BD-09")
+    for datum in converted:
         mask = (frame["source_datum"] == datum).to_numpy()
         if mask.any():
             lon[mask], lat[mask] = to_wgs84(lon[mask], lat[mask], datum)

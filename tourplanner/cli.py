@@ -1,0 +1,395 @@
+"""The ``tourplanner`` command line: ``sites``, ``plan`` and ``demo``.
+
+The command line is the thin shell around the library: it parses options,
+configures logging, loads the catalogue and the street graph, calls the
+planner and writes the outputs. A user's mistake ends in one line on stderr
+and exit status 2, with no traceback and no output file written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+import geopandas as gpd
+import pandas as pd
+from shapely import Polygon
+from shapely.geometry import shape
+
+from tourplanner import __version__, settings
+from tourplanner.demo import DEMO_NOTICE, demo_osm_path, demo_sites_path
+from tourplanner.errors import TourplannerError
+from tourplanner.export import tour_to_geojson, write_geojson
+from tourplanner.graph import load_graph, study_area, study_area_from_bbox
+from tourplanner.maps import format_minutes, tour_map, write_map
+from tourplanner.planner import check_site_ids, plan_tour
+from tourplanner.routing import DEFAULT_MAX_SNAP_M
+from tourplanner.sites import bundled_catalogue_path, load_sites
+from tourplanner.tour import Tour
+
+__all__ = ["main"]
+
+logger = logging.getLogger("tourplanner")
+EXIT_USAGE = 2
+
+
+class _UsageError(TourplannerError):
+    """A malformed command-line option."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line, exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _ids(text: str) -> list[str]:
+    ids = [part.strip() for part in text.split(",") if part.strip()]
+    if not ids:
+        msg = f"no site ids in {text!r}: give ids separated by commas"
+        raise argparse.ArgumentTypeError(msg)
+    return ids
+
+
+def _speed(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        msg = f"walking speed {text!r} is not a number: give km/h, e.g. 4.5"
+        raise argparse.ArgumentTypeError(msg) from None
+    if not 0.5 <= value <= 15.0:
+        msg = f"walking speed {value:g} km/h is implausible: give 0.5-15 km/h"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def _time(text: str) -> dt.time:
+    try:
+        return dt.time.fromisoformat(text)
+    except ValueError:
+        msg = f"time {text!r} is not HH:MM: give e.g. 09:30"
+        raise argparse.ArgumentTypeError(msg) from None
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        msg = f"date {text!r} is not YYYY-MM-DD: give e.g. 2026-05-01"
+        raise argparse.ArgumentTypeError(msg) from None
+
+
+def _bbox(text: str) -> Polygon:
+    try:
+        west, south, east, north = (float(v) for v in text.split(","))
+    except ValueError:
+        msg = f"bounding box {text!r} is not WEST,SOUTH,EAST,NORTH: give four numbers"
+        raise argparse.ArgumentTypeError(msg) from None
+    try:
+        return study_area_from_bbox(west, south, east, north)
+    except TourplannerError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        msg = f"{text!r} is not a positive number of metres"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def _add_network_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("street network")
+    group.add_argument(
+        "--osm-file",
+        type=Path,
+        metavar="FILE",
+        help="local OpenStreetMap extract (.osm.pbf, .osm, .osm.bz2) instead of downloading",
+    )
+    area = group.add_mutually_exclusive_group()
+    area.add_argument(
+        "--bbox", type=_bbox, metavar="W,S,E,N", help="study area as a WGS-84 bounding box"
+    )
+    area.add_argument(
+        "--area", type=Path, metavar="FILE", help="study area as a GeoJSON polygon file"
+    )
+    group.add_argument(
+        "--margin-m",
+        type=_positive,
+        default=500.0,
+        metavar="M",
+        help="margin around the sites when no area is given (default 500 m)",
+    )
+    group.add_argument(
+        "--speed-kmh",
+        type=_speed,
+        default=settings.DEFAULT_WALKING_SPEED_KMH,
+        metavar="X",
+        help=f"walking speed (default {settings.DEFAULT_WALKING_SPEED_KMH} km/h)",
+    )
+    group.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    group.add_argument(
+        "--cache-dir",
+        type=Path,
+        metavar="DIR",
+        help=f"cache folder (default {settings.cache_dir()}, or $TOURPLANNER_CACHE_DIR)",
+    )
+    group.add_argument(
+        "--max-snap-m",
+        type=_positive,
+        default=DEFAULT_MAX_SNAP_M,
+        metavar="M",
+        help="sites farther than this from any street are skipped (default 300 m)",
+    )
+
+
+def _add_tour_options(parser: argparse.ArgumentParser, *, default_output: str) -> None:
+    parser.add_argument("--stops", type=_ids, metavar="ID,...", help="stops in visiting order")
+    parser.add_argument("--start", metavar="ID", help="site to start from")
+    parser.add_argument(
+        "--date", type=_date, metavar="YYYY-MM-DD", help="day of the tour (default today)"
+    )
+    parser.add_argument(
+        "--start-time",
+        type=_time,
+        default=dt.time(9, 0),
+        metavar="HH:MM",
+        help="arrival at the first stop (default 09:00)",
+    )
+    parser.add_argument(
+        "--output",
+        "-o",
+        type=Path,
+        default=Path(default_output),
+        metavar="FILE",
+        help=f"HTML map to write (default {default_output})",
+    )
+    parser.add_argument(
+        "--geojson", type=Path, metavar="FILE", help="also write the tour as GeoJSON"
+    )
+    parser.add_argument(
+        "--force", action="store_true", help="replace output files tourplanner did not write"
+    )
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="tourplanner",
+        description="Walking tours through Tiexi District's industrial heritage, on real streets.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands.required = True
+
+    sites = commands.add_parser("sites", help="list the site catalogue")
+    sites.add_argument("--sites", type=Path, metavar="FILE", help="catalogue (default: Tiexi)")
+
+    plan = commands.add_parser("plan", help="plan a walking tour and write its map")
+    plan.add_argument("--sites", type=Path, metavar="FILE", help="catalogue (default: Tiexi)")
+    _add_network_options(plan)
+    _add_tour_options(plan, default_output="tour.html")
+
+    demo = commands.add_parser(
+        "demo", help="offline demo on real OpenStreetMap data of central Helsinki (not Tiexi)"
+    )
+    _add_tour_options(demo, default_output="demo.html")
+    demo.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    return parser
+
+
+def _configure_logging(quiet: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("tourplanner: %(message)s"))
+    root = logging.getLogger("tourplanner")
+    root.handlers[:] = [handler]
+    root.setLevel(logging.WARNING if quiet else logging.INFO)
+    root.propagate = False
+
+
+def _sites_table(sites: gpd.GeoDataFrame) -> str:
+    table = pd.DataFrame(
+        {
+            "id": sites.index,
+            "name": sites["name"].to_numpy(),
+            "name_zh": sites["name_zh"].to_numpy(),
+            "category": sites["category"].to_numpy(),
+            "score": sites["score"].map("{:.0f}".format).to_numpy(),
+            "visit": sites["visit_minutes"].map("{:.0f} min".format).to_numpy(),
+            "lat": sites.geometry.y.map("{:.5f}".format).to_numpy(),
+            "lon": sites.geometry.x.map("{:.5f}".format).to_numpy(),
+            "±m": sites["position_accuracy_m"]
+            .map(lambda v: "?" if pd.isna(v) else f"{v:.0f}")
+            .to_numpy(),
+            "hours": sites["opening_hours"]
+            .map(lambda v: v if isinstance(v, str) else "-")
+            .to_numpy(),
+        }
+    )
+    return table.to_string(index=False)
+
+
+def _cmd_sites(args: argparse.Namespace) -> int:
+    sites = load_sites(args.sites or bundled_catalogue_path())
+    print(_sites_table(sites))
+    print(f"\n{len(sites)} sites; coordinates in WGS-84; ±m is the stated position accuracy.")
+    return 0
+
+
+def _area_from_file(path: Path) -> Polygon:
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        geometry = doc
+        if doc.get("type") == "FeatureCollection":
+            geometry = doc["features"][0]["geometry"]
+        elif doc.get("type") == "Feature":
+            geometry = doc["geometry"]
+        area = shape(geometry)
+    except (OSError, ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
+        msg = f"study area {path} is not a readable GeoJSON polygon ({type(exc).__name__}): fix it"
+        raise _UsageError(msg) from None
+    if area.geom_type not in {"Polygon", "MultiPolygon"} or area.is_empty:
+        msg = f"study area {path} is a {area.geom_type}, not a polygon: give a Polygon"
+        raise _UsageError(msg)
+    return area
+
+
+def _start_datetime(args: argparse.Namespace) -> dt.datetime:
+    day = args.date or dt.date.today()
+    return dt.datetime.combine(day, args.start_time)
+
+
+def _summary(tour: Tour) -> str:
+    lines = [
+        f"{stop.order:>2}. {stop.arrival:%H:%M}-{stop.departure:%H:%M}  {stop.name}"
+        + (f" ({stop.name_zh})" if stop.name_zh else "")
+        for stop in tour.stops
+    ]
+    lines.append(
+        f"{len(tour.stops)} stops, {tour.distance_m / 1000:.2f} km, "
+        f"{format_minutes(tour.walking_s)} walking, {tour.start:%H:%M}-{tour.end:%H:%M}"
+    )
+    return "\n".join(lines)
+
+
+def _plan_and_write(
+    args: argparse.Namespace,
+    *,
+    sites_path: Path,
+    osm_file: Path | None,
+    area: Polygon | None,
+    title: str,
+    notice: str | None,
+) -> int:
+    # check every output before any work, so a bad path costs nothing and writes nothing
+    from tourplanner._io import check_output_path  # noqa: PLC0415
+
+    check_output_path(args.output, force=args.force)
+    if args.geojson is not None:
+        check_output_path(args.geojson, force=args.force)
+        if args.geojson.resolve() == args.output.resolve():
+            msg = f"--geojson and --output are the same file {args.output}: give two names"
+            raise _UsageError(msg)
+    sites = load_sites(sites_path)
+    if args.stops is not None:
+        check_site_ids(sites, args.stops, what="stop")
+    if args.start is not None:
+        check_site_ids(sites, [args.start], what="start")
+    if area is None:
+        area = study_area(sites, margin_m=getattr(args, "margin_m", 500.0))
+    graph = load_graph(
+        area,
+        osm_file=osm_file,
+        speed_kmh=getattr(args, "speed_kmh", settings.DEFAULT_WALKING_SPEED_KMH),
+        use_cache=not args.no_cache,
+        cache_folder=getattr(args, "cache_dir", None),
+    )
+    logger.info(
+        "Walking network: %d nodes, %d edges", graph.number_of_nodes(), graph.number_of_edges()
+    )
+    plan = plan_tour(
+        graph,
+        sites,
+        stops=args.stops,
+        start=args.start,
+        start_time=_start_datetime(args),
+        max_snap_m=getattr(args, "max_snap_m", DEFAULT_MAX_SNAP_M),
+    )
+    fmap = tour_map(plan.tour, sites, title=title, notice=notice)
+    write_map(fmap, args.output, force=args.force)
+    if args.geojson is not None:
+        write_geojson(tour_to_geojson(plan.tour, title=title), args.geojson, force=args.force)
+    print(_summary(plan.tour))
+    print(
+        f"Map written to {args.output}" + (f", GeoJSON to {args.geojson}" if args.geojson else "")
+    )
+    return 0
+
+
+def _cmd_plan(args: argparse.Namespace) -> int:
+    area = args.bbox if args.bbox is not None else None
+    if args.area is not None:
+        area = _area_from_file(args.area)
+    return _plan_and_write(
+        args,
+        sites_path=args.sites or bundled_catalogue_path(),
+        osm_file=args.osm_file,
+        area=area,
+        title="Tiexi industrial heritage walk" if args.sites is None else "Walking tour",
+        notice=None,
+    )
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    print(DEMO_NOTICE)
+    return _plan_and_write(
+        args,
+        sites_path=demo_sites_path(),
+        osm_file=demo_osm_path(),
+        area=None,
+        title="Demo: central Helsinki museums and monuments",
+        notice=DEMO_NOTICE,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line.
+
+    Parameters
+    ----------
+    argv
+        Arguments without the program name (default ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        Exit status: 0 on success, 2 on a usage or input error.
+    """
+    parser = _parser()
+    args = parser.parse_args(argv)
+    _configure_logging(args.quiet)
+    handlers = {"sites": _cmd_sites, "plan": _cmd_plan, "demo": _cmd_demo}
+    try:
+        return handlers[args.command](args)
+    except TourplannerError as exc:
+        message = " ".join(str(exc).split())
+        print(f"tourplanner: error: {message}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("tourplanner: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
