@@ -6,8 +6,9 @@ WGS-84 in Shenyang, or in BD-09 (Baidu), a further transform of GCJ-02.
 
 The forward transform WGS-84 -> GCJ-02 is the published closed form; its inverse
 is computed by fixed-point iteration, which converges to far below a millimetre
-in a few steps. BD-09 <-> GCJ-02 is Baidu's published closed form and its exact
-algebraic inverse. Outside mainland China, GCJ-02 equals WGS-84; this module
+in a few steps. GCJ-02 -> BD-09 is Baidu's published closed form; its published
+inverse is approximate (about 0.2 m), so it is refined by the same fixed-point
+iteration. Outside mainland China, GCJ-02 equals WGS-84; this module
 follows the common convention of a bounding box test for "outside China".
 
 All functions are vectorised: they accept scalars or NumPy arrays of longitude
@@ -147,14 +148,48 @@ def gcj02_to_bd09(lon: ArrayLike, lat: ArrayLike) -> tuple[FloatArray, FloatArra
     return z * np.cos(theta) + 0.0065, z * np.sin(theta) + 0.006
 
 
-def bd09_to_gcj02(lon: ArrayLike, lat: ArrayLike) -> tuple[FloatArray, FloatArray]:
-    """Convert BD-09 coordinates to GCJ-02 (Baidu's published inverse)."""
-    b_lon, b_lat = _as_arrays(lon, lat)
+def _bd09_to_gcj02_published(b_lon: FloatArray, b_lat: FloatArray) -> tuple[FloatArray, FloatArray]:
     x = b_lon - 0.0065
     y = b_lat - 0.006
     z = np.sqrt(x * x + y * y) - 0.00002 * np.sin(y * _X_PI)
     theta = np.arctan2(y, x) - 0.000003 * np.cos(x * _X_PI)
     return z * np.cos(theta), z * np.sin(theta)
+
+
+def bd09_to_gcj02(
+    lon: ArrayLike, lat: ArrayLike, *, tolerance_deg: float = 1e-10, max_iter: int = 30
+) -> tuple[FloatArray, FloatArray]:
+    """Convert BD-09 coordinates to GCJ-02.
+
+    Baidu's published inverse, refined by fixed-point iteration on
+    :func:`gcj02_to_bd09` until the residual is below ``tolerance_deg``.
+
+    Parameters
+    ----------
+    lon, lat
+        BD-09 longitude and latitude in degrees.
+    tolerance_deg
+        Stop when the largest correction is below this many degrees.
+    max_iter
+        Upper bound on iterations.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        GCJ-02 longitude and latitude.
+    """
+    b_lon, b_lat = _as_arrays(lon, lat)
+    g_lon, g_lat = _bd09_to_gcj02_published(b_lon, b_lat)
+    for _ in range(max_iter):
+        f_lon, f_lat = gcj02_to_bd09(g_lon, g_lat)
+        e_lon, e_lat = f_lon - b_lon, f_lat - b_lat
+        g_lon = g_lon - e_lon
+        g_lat = g_lat - e_lat
+        if float(np.max(np.abs(np.concatenate([np.ravel(e_lon), np.ravel(e_lat)])))) < (
+            tolerance_deg
+        ):
+            break
+    return g_lon, g_lat
 
 
 def wgs84_to_bd09(lon: ArrayLike, lat: ArrayLike) -> tuple[FloatArray, FloatArray]:

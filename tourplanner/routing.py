@@ -23,9 +23,11 @@ True
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 import math
+import weakref
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -186,14 +188,51 @@ class Leg:
     edges: tuple[tuple[int, int, int, float], ...]
 
 
-def _edge_lengths(graph: nx.MultiDiGraph) -> dict[tuple[int, int], tuple[float, int]]:
-    """Return the shortest parallel edge per node pair: (u, v) -> (length, key)."""
+@dataclass(frozen=True, eq=False)
+class _GraphIndex:
+    """Arrays derived from a graph once and reused by every matrix and leg."""
+
+    nodes: npt.NDArray[np.int64]
+    position: dict[int, int]
+    best: dict[tuple[int, int], tuple[float, int]]  # (u, v) -> (length, key) of shortest
+    rows: npt.NDArray[np.int64]
+    cols: npt.NDArray[np.int64]
+    weights: npt.NDArray[np.float64]
+    signature: tuple[int, int]
+
+
+_INDEX_CACHE: weakref.WeakKeyDictionary[nx.MultiDiGraph, _GraphIndex] = weakref.WeakKeyDictionary()
+
+
+def _graph_index(graph: nx.MultiDiGraph) -> _GraphIndex:
+    """Return the cached index of ``graph``.
+
+    Prepared graphs are treated as immutable; the node count and the identity of
+    the adjacency dict are checked as a cheap guard (counting the edges of a
+    networkx multigraph costs as much as a Dijkstra run here).
+    """
+    signature = (graph.number_of_nodes(), id(graph._adj))
+    cached = _INDEX_CACHE.get(graph)
+    if cached is not None and cached.signature == signature:
+        return cached
+    nodes = np.fromiter(graph.nodes, dtype=np.int64, count=graph.number_of_nodes())
+    position = {int(n): i for i, n in enumerate(nodes)}
     best: dict[tuple[int, int], tuple[float, int]] = {}
-    for u, v, key, length in graph.edges(keys=True, data="length"):
-        current = best.get((u, v))
-        if current is None or float(length) < current[0]:
-            best[(u, v)] = (float(length), key)
-    return best
+    for u, neighbours in graph.adjacency():
+        for v, keyed in neighbours.items():
+            key, data = min(keyed.items(), key=lambda item: float(item[1]["length"]))
+            best[(u, v)] = (float(data["length"]), key)
+    rows = np.fromiter((position[u] for u, _ in best), dtype=np.int64, count=len(best))
+    cols = np.fromiter((position[v] for _, v in best), dtype=np.int64, count=len(best))
+    weights = np.fromiter((w for w, _ in best.values()), dtype=np.float64, count=len(best))
+    index = _GraphIndex(nodes, position, best, rows, cols, np.maximum(weights, _EPS), signature)
+    _INDEX_CACHE[graph] = index
+    return index
+
+
+@functools.lru_cache(maxsize=16)
+def _transformer(source: str | int, target: str | int) -> pyproj.Transformer:
+    return pyproj.Transformer.from_crs(source, target, always_xy=True)
 
 
 def snap_sites(
@@ -234,7 +273,7 @@ def snap_sites(
     pairs, distances = tree.query_nearest(
         points.geometry.to_numpy(), return_distance=True, all_matches=False
     )
-    to_wgs = pyproj.Transformer.from_crs(crs, 4326, always_xy=True)
+    to_wgs = _transformer(crs.to_string(), 4326)
     snapped: list[SnappedSite] = []
     off: list[OffNetworkSite] = []
     for site_pos, edge_pos, distance in zip(pairs[0], pairs[1], distances, strict=True):
@@ -249,11 +288,17 @@ def snap_sites(
         on_line = line.interpolate(fraction, normalized=True)
         length = float(graph.edges[u, v, key]["length"])
         lon, lat = to_wgs.transform(on_line.x, on_line.y)
+        edge: EdgeKey = (int(u), int(v), int(key))
+        # a two-way street is one edge in each direction: always snap to the same one, so
+        # that sites on the same street see each other (see _augmented_csr)
+        reverse = _reverse_edge(graph, edge)
+        if reverse is not None and reverse[0] < edge[0]:
+            edge, fraction = reverse, 1.0 - fraction
         snapped.append(
             SnappedSite(
                 site_id=site_id,
                 name=name,
-                edge=(int(u), int(v), int(key)),
+                edge=edge,
                 offset_m=float(fraction) * length,
                 edge_length_m=length,
                 snap_distance_m=float(distance),
@@ -276,9 +321,8 @@ def _augmented_csr(
     graph: nx.MultiDiGraph, snapping: Snapping
 ) -> tuple[csr_matrix, npt.NDArray[np.int64]]:
     """Build the sparse distance matrix of the graph plus one virtual node per site."""
-    nodes = np.fromiter(graph.nodes, dtype=np.int64, count=graph.number_of_nodes())
-    position = {int(n): i for i, n in enumerate(nodes)}
-    best = _edge_lengths(graph)
+    index = _graph_index(graph)
+    nodes, position = index.nodes, index.position
     rows: list[int] = []
     cols: list[int] = []
     weights: list[float] = []
@@ -288,8 +332,6 @@ def _augmented_csr(
         cols.append(b)
         weights.append(max(w, _EPS))  # explicit zeros would be dropped as non-edges
 
-    for (u, v), (length, _) in best.items():
-        add(position[u], position[v], length)
     n_nodes = len(nodes)
     by_edge: dict[EdgeKey, list[tuple[float, int]]] = {}
     for k, snapped in enumerate(snapping.sites):
@@ -312,9 +354,9 @@ def _augmented_csr(
             if two_way:
                 add(sb, sa, ob - oa)
     size = n_nodes + len(snapping.sites)
-    data = np.asarray(weights, dtype=np.float64)
-    r = np.asarray(rows, dtype=np.int64)
-    c = np.asarray(cols, dtype=np.int64)
+    data = np.concatenate([index.weights, np.asarray(weights, dtype=np.float64)])
+    r = np.concatenate([index.rows, np.asarray(rows, dtype=np.int64)])
+    c = np.concatenate([index.cols, np.asarray(cols, dtype=np.int64)])
     # keep the minimum of duplicate entries (csr_matrix would add them up)
     order = np.lexsort((data, c, r))
     r, c, data = r[order], c[order], data[order]
@@ -412,9 +454,9 @@ def leg_between(
         path.append(int(row[path[-1]]))
     path.reverse()
 
-    to_m = pyproj.Transformer.from_crs(4326, snapping.crs, always_xy=True).transform
-    to_wgs = pyproj.Transformer.from_crs(snapping.crs, 4326, always_xy=True).transform
-    best = _edge_lengths(graph)
+    to_m = _transformer(4326, snapping.crs).transform
+    to_wgs = _transformer(snapping.crs, 4326).transform
+    best = _graph_index(graph).best
 
     def node_of(index: int) -> int:
         return int(matrix._nodes[index])
@@ -477,8 +519,23 @@ def leg_between(
         distance_m=distance,
         duration_s=float(matrix.duration_s[i, j]),
         geometry=geometry,
-        edges=tuple((u, v, k, m) for u, v, k, m in walked if m > 0),
+        edges=_merge_walked(walked),
     )
+
+
+def _merge_walked(
+    walked: list[tuple[int, int, int, float]],
+) -> tuple[tuple[int, int, int, float], ...]:
+    """Drop empty pieces and join consecutive pieces of the same edge (split by a site)."""
+    merged: list[tuple[int, int, int, float]] = []
+    for u, v, key, metres in walked:
+        if metres <= 0:
+            continue
+        if merged and merged[-1][:3] == (u, v, key):
+            merged[-1] = (u, v, key, merged[-1][3] + metres)
+        else:
+            merged.append((u, v, key, metres))
+    return tuple(merged)
 
 
 def _reverse_edge(graph: nx.MultiDiGraph, edge: EdgeKey) -> EdgeKey | None:

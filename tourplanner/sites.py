@@ -415,4 +415,10 @@ def sites_from_records(
             lon[mask], lat[mask] = to_wgs84(lon[mask], lat[mask], datum)
     geometry = [Point(x, y) for x, y in zip(lon, lat, strict=True)]
     frame = frame.drop(columns=["lat", "lon"]).set_index("id")
+    # missing hours stay None (not NaN) so that "absent means always open" is explicit
+    frame["opening_hours"] = pd.Series(
+        [h if isinstance(h, str) else None for h in frame["opening_hours"]],
+        index=frame.index,
+        dtype=object,
+    )
     return gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:4326")
