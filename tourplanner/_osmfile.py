@@ -162,8 +162,11 @@ def extract_ways(path: Path, keep: TagPredicate, bbox: BBox) -> dict[str, Any]:
         If the file cannot be parsed as OpenStreetMap data.
     """
     collector = _WayCollector(keep, bbox)
+    name = path.name.lower()
+    # name the format explicitly: pyosmium only recognises lower-case suffixes
+    fmt = "pbf" if name.endswith("pbf") else "osm.bz2" if name.endswith(".bz2") else "osm"
     try:
-        collector.apply_file(str(path), locations=True)
+        collector.apply_file(osmium.io.File(str(path), fmt), locations=True)
     except (RuntimeError, ValueError, OSError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         msg = (

@@ -24,22 +24,25 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
+import math
 import os
 import pickle
 import socket
 import tempfile
 import urllib.parse
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import geopandas as gpd
 import networkx as nx
 import osmnx as ox
 import requests
-from shapely import Polygon, box
+from shapely import MultiPolygon, Polygon, box
 from shapely.geometry.base import BaseGeometry
 
 from tourplanner import settings
@@ -63,6 +66,10 @@ logger = logging.getLogger(__name__)
 #: Bump when the cached graph's content or layout changes.
 CACHE_FORMAT: Final = 1
 _NETWORK_TYPE: Final = "walk"
+#: Keep edges that cross the area's boundary (a site near the edge keeps its street).
+_TRUNCATE_BY_EDGE: Final = True
+#: osmnx queries the area grown by this much, then clips (so we do the same offline).
+_QUERY_BUFFER_M: Final = 500.0
 #: Way tags kept on edges (osmnx defaults plus what directions need).
 _USEFUL_TAGS_WAY: Final = (
     "bridge",
@@ -107,7 +114,11 @@ def study_area(sites: gpd.GeoDataFrame, *, margin_m: float = 500.0) -> Polygon:
         raise NetworkDataError(msg)
     points = sites.to_crs(4326)
     projected = points.to_crs(points.estimate_utm_crs())
-    hull = projected.union_all().convex_hull.buffer(margin_m, quad_segs=4)
+    # a buffer polygon's edges cut inside the circle: grow the radius so that the
+    # whole margin is kept (within 0.1 %)
+    segments = 16
+    radius = margin_m / math.cos(math.pi / (4 * segments))
+    hull = projected.union_all().convex_hull.buffer(radius, quad_segs=segments)
     area = gpd.GeoSeries([hull], crs=projected.crs).to_crs(4326).iloc[0]
     if not isinstance(area, Polygon):  # pragma: no cover - a buffered hull is a polygon
         area = area.convex_hull
@@ -143,11 +154,7 @@ def _configure_osmnx(cache: Path) -> None:
 
 
 def _host_resolves(url: str) -> bool:
-    """Return whether the host of ``url`` resolves, or a proxy is configured.
-
-    Without internet access osmnx would retry DNS over HTTPS and wait for
-    time-outs; failing fast here gives the user the way out at once.
-    """
+    """Return whether the host of ``url`` resolves, or a proxy is configured."""
     if any(os.environ.get(v) for v in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy")):
         return True
     host = urllib.parse.urlparse(url).hostname
@@ -160,8 +167,47 @@ def _host_resolves(url: str) -> bool:
     return True
 
 
+@contextlib.contextmanager
+def _offline_osmnx() -> Iterator[None]:
+    """Let osmnx answer from its HTTP cache, and fail at once instead of waiting.
+
+    Without a network osmnx would ask a DNS-over-HTTPS server and then sleep
+    60 s for the Overpass status endpoint before failing.
+    """
+    saved = (ox.settings.doh_url_template, ox.settings.overpass_rate_limit)
+    ox.settings.doh_url_template = None
+    ox.settings.overpass_rate_limit = False
+    try:
+        yield
+    finally:
+        ox.settings.doh_url_template, ox.settings.overpass_rate_limit = saved
+
+
+def _buffered(area: Polygon | MultiPolygon, metres: float) -> Polygon | MultiPolygon:
+    """Grow a WGS-84 area by ``metres`` (in its UTM zone), as osmnx does before a query."""
+    projected, crs = ox.projection.project_geometry(area)
+    grown, _ = ox.projection.project_geometry(projected.buffer(metres), crs=crs, to_latlong=True)
+    return cast("Polygon | MultiPolygon", grown)
+
+
+def _clip_and_simplify(
+    graph: nx.MultiDiGraph, area: Polygon | MultiPolygon, buffered: Polygon | MultiPolygon
+) -> nx.MultiDiGraph:
+    """Clip to the buffered area, simplify, clip to the area (osmnx's own sequence)."""
+    try:
+        graph = ox.truncate.truncate_graph_polygon(
+            graph, buffered, truncate_by_edge=_TRUNCATE_BY_EDGE
+        )
+        graph = ox.simplify_graph(graph)
+        graph = ox.truncate.truncate_graph_polygon(graph, area, truncate_by_edge=_TRUNCATE_BY_EDGE)
+    except ValueError:  # osmnx: "found no graph nodes within the requested polygon"
+        msg = "the study area has no walkable streets in OpenStreetMap: check the sites or area"
+        raise NetworkDataError(msg) from None
+    return graph
+
+
 def graph_from_overpass(
-    area: Polygon, *, cache_folder: str | Path | None = None
+    area: Polygon | MultiPolygon, *, cache_folder: str | Path | None = None
 ) -> nx.MultiDiGraph:
     """Download the walking network inside ``area`` from the Overpass API with osmnx.
 
@@ -189,26 +235,39 @@ def graph_from_overpass(
         "({reason}) and no cached copy exists: use --osm-file FILE with a local extract, "
         "or run 'tourplanner demo' for the offline demo"
     )
-    if not _host_resolves(ox.settings.overpass_url):
-        raise NetworkDataError(no_network.format(reason="no network: the host does not resolve"))
+    online = _host_resolves(ox.settings.overpass_url)
     logger.info("Downloading the walking network from %s", ox.settings.overpass_url)
     try:
-        graph = ox.graph_from_polygon(
-            area, network_type=_NETWORK_TYPE, simplify=True, retain_all=True
-        )
+        with contextlib.nullcontext() if online else _offline_osmnx():
+            graph = ox.graph_from_polygon(
+                area,
+                network_type=_NETWORK_TYPE,
+                simplify=True,
+                retain_all=True,
+                truncate_by_edge=_TRUNCATE_BY_EDGE,
+            )
     except requests.RequestException as exc:
-        raise NetworkDataError(no_network.format(reason=type(exc).__name__)) from None
-    except ox._errors.InsufficientResponseError:
+        reason = type(exc).__name__ if online else "no network: the host does not resolve"
+        raise NetworkDataError(no_network.format(reason=reason)) from None
+    except ox._errors.ResponseStatusCodeError as exc:
+        first = (str(exc).splitlines() or [""])[0][:200]
+        msg = f"the Overpass API refused the request ({first}): try again later or use --osm-file"
+        raise NetworkDataError(msg) from None
+    except (ox._errors.InsufficientResponseError, ValueError):
         msg = "the study area has no walkable streets in OpenStreetMap: check the sites or area"
         raise NetworkDataError(msg) from None
-    except ox._errors.ResponseStatusCodeError as exc:
-        msg = f"the Overpass API refused the request ({exc}): try again later or use --osm-file"
-        raise NetworkDataError(msg) from None
+    logger.info(
+        "Downloaded %d nodes and %d edges", graph.number_of_nodes(), graph.number_of_edges()
+    )
     return graph
 
 
-def graph_from_osm_file(path: str | Path, area: Polygon) -> nx.MultiDiGraph:
+def graph_from_osm_file(path: str | Path, area: Polygon | MultiPolygon) -> nx.MultiDiGraph:
     """Build the walking network inside ``area`` from a local OSM extract.
+
+    The same steps as a download: ways admitted by osmnx's walking filter within
+    the area grown by 500 m, built by osmnx, clipped, simplified, clipped to
+    the area.
 
     Parameters
     ----------
@@ -241,7 +300,8 @@ def graph_from_osm_file(path: str | Path, area: Polygon) -> nx.MultiDiGraph:
         raise NetworkDataError(msg)
     _configure_osmnx(settings.cache_dir())
     keep = parse_way_filter(ox._overpass._get_network_filter(_NETWORK_TYPE))
-    west, south, east, north = area.bounds
+    buffered = _buffered(area, _QUERY_BUFFER_M)
+    west, south, east, north = buffered.bounds
     logger.info("Reading walkable ways from %s", path)
     document = extract_ways(path, keep, (west, south, east, north))
     n_ways = sum(1 for e in document["elements"] if e["type"] == "way")
@@ -257,17 +317,7 @@ def graph_from_osm_file(path: str | Path, area: Polygon) -> nx.MultiDiGraph:
         xml_path = Path(tmp) / "walk.osm"
         write_osm_xml(document, xml_path)
         graph = ox.graph_from_xml(xml_path, bidirectional=True, simplify=False, retain_all=True)
-    try:
-        graph = ox.truncate.truncate_graph_polygon(graph, area, truncate_by_edge=True)
-    except ValueError:
-        graph = nx.MultiDiGraph(graph.graph)
-    if graph.number_of_edges() == 0:
-        msg = (
-            f"OSM file {path} has no walkable streets inside the study area: "
-            "use an extract that covers the sites"
-        )
-        raise NetworkDataError(msg)
-    return ox.simplify_graph(graph)
+    return _clip_and_simplify(graph, area, buffered)
 
 
 def add_travel_times(graph: nx.MultiDiGraph, speed_kmh: float) -> nx.MultiDiGraph:
@@ -370,8 +420,8 @@ def _read_cache(path: Path) -> nx.MultiDiGraph | None:
             payload = pickle.load(handle)
     except FileNotFoundError:
         return None
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError) as exc:
-        logger.warning("Ignoring unreadable cached graph %s (%s)", path, exc)
+    except Exception as exc:
+        logger.warning("Ignoring unreadable cached graph %s (%s)", path, type(exc).__name__)
         return None
     if not isinstance(payload, dict) or payload.get("format") != CACHE_FORMAT:
         return None
@@ -395,12 +445,12 @@ def _write_cache(graph: nx.MultiDiGraph, path: Path) -> None:
         except BaseException:
             Path(tmp_name).unlink(missing_ok=True)
             raise
-    except OSError as exc:
+    except Exception as exc:
         logger.warning("Could not cache the street graph in %s (%s)", path.parent, exc)
 
 
 def load_graph(
-    area: Polygon,
+    area: Polygon | MultiPolygon,
     *,
     osm_file: str | Path | None = None,
     speed_kmh: float = settings.DEFAULT_WALKING_SPEED_KMH,
