@@ -565,3 +565,29 @@ def test_round_trip_through_geojson(tmp_path, records):
         exp_lon, exp_lat = to_wgs84(r["lon"], r["lat"], r["datum"])
         assert math.isclose(site.geometry.x, float(exp_lon), abs_tol=1e-12)
         assert math.isclose(site.geometry.y, float(exp_lat), abs_tol=1e-12)
+
+
+def test_unparseable_opening_hours_name_the_site_and_the_string(tmp_path):
+    doc = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [123.349, 41.819]},
+                "properties": {
+                    "id": "museum",
+                    "name": "China Industrial Museum",
+                    "category": "museum",
+                    "opening_hours": "Tu-Su 9-16h",
+                },
+            }
+        ],
+    }
+    path = tmp_path / "hours.geojson"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(CatalogueError) as info:
+        load_sites(path)
+    message = str(info.value)
+    assert "museum (China Industrial Museum)" in message
+    assert "'Tu-Su 9-16h'" in message
+    assert "\n" not in message

@@ -32,6 +32,7 @@ from shapely.geometry import Point
 
 from tourplanner.datum import DATUMS, Datum, to_wgs84
 from tourplanner.errors import CatalogueError
+from tourplanner.hours import check_opening_hours
 
 __all__ = [
     "CATEGORIES",
@@ -405,6 +406,14 @@ def sites_from_records(
             }
         )
     _check_coordinates(clean, origin)
+    for record in clean:
+        if record["opening_hours"] is not None:
+            check_opening_hours(
+                record["opening_hours"],
+                where=f"site catalogue {origin}, site {record['id']} ({record['name']})",
+                lat=record["lat"],
+                lon=record["lon"],
+            )
     frame = pd.DataFrame(clean)
     lon = frame["lon"].to_numpy(dtype=float).copy()
     lat = frame["lat"].to_numpy(dtype=float).copy()
