@@ -11,7 +11,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tourplanner.errors import TourError
-from tourplanner.tour import build_tour, default_start, default_stops, order_stops, path_length
+from tourplanner.tour import (
+    Visit,
+    assemble_tour,
+    default_start,
+    default_stops,
+    order_stops,
+    path_length,
+    timed_visits,
+)
 
 
 def _euclidean(points: np.ndarray) -> np.ndarray:
@@ -106,13 +114,14 @@ def test_default_start_is_the_station_nearest_to_a_stop(helsinki_matrix) -> None
     assert default_start(helsinki_matrix, stops, []) == "ateneum"
 
 
-def test_build_tour_timings_add_up(
+def test_timed_tour_timings_add_up(
     helsinki_graph, helsinki_sites, helsinki_snapping, helsinki_matrix
 ) -> None:
     order = ["station_rautatientori", "ateneum", "helsinki_cathedral", "old_market_hall"]
     start = dt.datetime(2026, 6, 1, 10, 0)
-    tour = build_tour(
-        helsinki_graph, helsinki_sites, helsinki_snapping, helsinki_matrix, order, start_time=start
+    visits = timed_visits(helsinki_sites, helsinki_matrix, order, start_time=start)
+    tour = assemble_tour(
+        helsinki_graph, helsinki_sites, helsinki_snapping, helsinki_matrix, [visits]
     )
     assert [s.site_id for s in tour.stops] == order
     assert [s.order for s in tour.stops] == [1, 2, 3, 4]
@@ -132,14 +141,18 @@ def test_build_tour_timings_add_up(
     assert span == pytest.approx(tour.walking_s + tour.visiting_s + tour.waiting_s, abs=1e-3)
 
 
-def test_build_tour_rejects_empty_and_repeated_stops(
+def test_assemble_tour_rejects_empty_and_repeated_stops(
     helsinki_graph, helsinki_sites, helsinki_snapping, helsinki_matrix
 ) -> None:
     start = dt.datetime(2026, 6, 1, 10, 0)
     args = (helsinki_graph, helsinki_sites, helsinki_snapping, helsinki_matrix)
+
+    def visits(order):
+        return [Visit(s, "visit", start, 0.0, start) for s in order]
+
     with pytest.raises(TourError, match="at least one stop"):
-        build_tour(*args, [], start_time=start)
+        assemble_tour(*args, [[]])
     with pytest.raises(TourError, match="listed twice"):
-        build_tour(*args, ["ateneum", "kiasma", "ateneum"], start_time=start)
+        assemble_tour(*args, [visits(["ateneum", "kiasma", "ateneum"])])
     with pytest.raises(TourError, match="unknown site id 'nowhere'"):
-        build_tour(*args, ["ateneum", "nowhere"], start_time=start)
+        assemble_tour(*args, [visits(["ateneum", "nowhere"])])

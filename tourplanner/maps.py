@@ -160,8 +160,10 @@ def tour_map(
         folium.Element(f'<meta name="generator" content="{GENERATOR}">'), name="tp_generator"
     )
     route = folium.FeatureGroup(name="Route").add_to(fmap)
-    for number, leg in enumerate(tour.legs, start=1):
-        a, b = tour.stops[number - 1], tour.stops[number]
+    pairs = [
+        (leg, day.stops[i], day.stops[i + 1]) for day in tour.days for i, leg in enumerate(day.legs)
+    ]
+    for number, (leg, a, b) in enumerate(pairs, start=1):
         label = (
             f"Leg {number}: {_text(a.name)} &rarr; {_text(b.name)}, "
             f"{_distance(leg.distance_m)}, {format_minutes(leg.duration_s)}"

@@ -19,7 +19,14 @@ import networkx as nx
 
 from tourplanner.errors import TourError, UnreachableSiteError
 from tourplanner.routing import DEFAULT_MAX_SNAP_M, Snapping, WalkMatrix, snap_sites, walk_matrix
-from tourplanner.tour import Tour, build_tour, default_start, default_stops, order_stops
+from tourplanner.tour import (
+    Tour,
+    assemble_tour,
+    default_start,
+    default_stops,
+    order_stops,
+    timed_visits,
+)
 
 __all__ = ["Plan", "check_site_ids", "plan_tour"]
 
@@ -146,5 +153,6 @@ def plan_tour(
         index = [matrix.site_ids.index(s) for s in members]
         sub = matrix.distance_m[index][:, index]
         order = [members[k] for k in order_stops(sub, start=0)]
-    tour = build_tour(graph, sites, snapping, matrix, order, start_time=start_time, skipped=skipped)
+    visits = timed_visits(sites, matrix, order, start_time=start_time)
+    tour = assemble_tour(graph, sites, snapping, matrix, [visits], skipped=skipped)
     return Plan(tour=tour, snapping=snapping, matrix=matrix)

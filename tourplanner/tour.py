@@ -6,8 +6,8 @@ matrix (an open path: the start is fixed, the end is free). The full
 optimiser that selects sites under a time budget and opening hours lives in
 :mod:`tourplanner.solver`.
 
-The ordering functions are pure (arrays in, lists out); :func:`build_tour`
-assembles legs and timings into a :class:`Tour`.
+The ordering functions are pure (arrays in, lists out); :func:`assemble_tour`
+joins timed stops with the street legs into a :class:`Tour` of one or more days.
 
 Examples
 --------
@@ -26,6 +26,7 @@ import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import geopandas as gpd
 import networkx as nx
@@ -37,9 +38,12 @@ from tourplanner.routing import Leg, OffNetworkSite, Snapping, WalkMatrix, leg_b
 
 __all__ = [
     "DEFAULT_MIN_SCORE",
+    "LeftOut",
     "Stop",
     "Tour",
-    "build_tour",
+    "TourDay",
+    "Visit",
+    "assemble_tour",
     "default_start",
     "default_stops",
     "order_stops",
@@ -52,6 +56,9 @@ DEFAULT_MIN_SCORE = 70.0
 FloatMatrix = npt.NDArray[np.float64]
 
 
+StopKind = Literal["start", "visit", "end"]
+
+
 @dataclass(frozen=True)
 class Stop:
     """One stop of a tour.
@@ -59,7 +66,7 @@ class Stop:
     Attributes
     ----------
     order
-        1-based position in the tour.
+        1-based position in the whole tour (over all days).
     site_id, name, name_zh, category
         The site.
     arrival
@@ -69,9 +76,15 @@ class Stop:
     departure
         When the walker leaves (arrival + wait + visit).
     visit_minutes
-        Minutes on site.
+        Minutes on site (0 for the start and end of a day).
     position
         The site's ``(lon, lat)`` in WGS-84, as in the catalogue.
+    day
+        0-based day of the tour.
+    kind
+        ``"start"`` or ``"end"`` of a day, or a ``"visit"``.
+    score
+        The site's interest score (counted for visits only).
     """
 
     order: int
@@ -84,25 +97,87 @@ class Stop:
     departure: dt.datetime
     visit_minutes: float
     position: tuple[float, float]
+    day: int = 0
+    kind: StopKind = "visit"
+    score: float = 0.0
+
+    @property
+    def visit_start(self) -> dt.datetime:
+        """When the visit starts (after any wait)."""
+        return self.arrival + dt.timedelta(seconds=self.wait_s)
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """A candidate site the tour does not visit, and why.
+
+    Attributes
+    ----------
+    site_id, name
+        The site.
+    reason
+        ``"closed"`` (on the tour's dates), ``"excluded"`` (by the user), or
+        ``"no time"`` (open, but it does not fit with better sites).
+    detail
+        A human-readable explanation.
+    """
+
+    site_id: str
+    name: str
+    reason: Literal["closed", "excluded", "no time"]
+    detail: str
+
+
+@dataclass(frozen=True)
+class TourDay:
+    """One day of a tour: its stops and the legs between them (``legs[i]``: stop i -> i+1)."""
+
+    index: int
+    date: dt.date
+    stops: tuple[Stop, ...]
+    legs: tuple[Leg, ...]
 
 
 @dataclass(frozen=True)
 class Tour:
-    """A walking tour: stops in visiting order and the legs between them.
+    """A walking tour over one or several days.
 
     Attributes
     ----------
-    stops
-        The stops; ``legs[i]`` leads from ``stops[i]`` to ``stops[i + 1]``.
-    legs
-        The walks between consecutive stops.
+    days
+        The days, in order.
     skipped
-        Sites that were asked for but are off the walking network.
+        Requested sites left out because they are off the walking network.
+    left_out
+        Candidate sites not visited, with the reason.
+    warnings
+        Problems with a tour the user ordered (e.g. a stop reached when closed).
     """
 
-    stops: tuple[Stop, ...]
-    legs: tuple[Leg, ...]
+    days: tuple[TourDay, ...]
     skipped: tuple[OffNetworkSite, ...] = ()
+    left_out: tuple[LeftOut, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def stops(self) -> tuple[Stop, ...]:
+        """All stops of all days, in order."""
+        return tuple(stop for day in self.days for stop in day.stops)
+
+    @property
+    def legs(self) -> tuple[Leg, ...]:
+        """All legs of all days, in order."""
+        return tuple(leg for day in self.days for leg in day.legs)
+
+    @property
+    def visits(self) -> tuple[Stop, ...]:
+        """The stops that are visits (not the start or end of a day)."""
+        return tuple(stop for stop in self.stops if stop.kind == "visit")
+
+    @property
+    def score(self) -> float:
+        """Total interest score of the visits."""
+        return float(sum(stop.score for stop in self.visits))
 
     @property
     def distance_m(self) -> float:
@@ -126,13 +201,24 @@ class Tour:
 
     @property
     def start(self) -> dt.datetime:
-        """Departure from the first stop's arrival time."""
+        """Arrival at the first stop."""
         return self.stops[0].arrival
 
     @property
     def end(self) -> dt.datetime:
         """Departure from the last stop."""
         return self.stops[-1].departure
+
+
+@dataclass(frozen=True)
+class Visit:
+    """A timed stop before it is joined with the catalogue and the legs."""
+
+    site_id: str
+    kind: StopKind
+    arrival: dt.datetime
+    wait_s: float
+    departure: dt.datetime
 
 
 def path_length(distance: FloatMatrix, order: Sequence[int]) -> float:
@@ -282,75 +368,124 @@ def default_start(matrix: WalkMatrix, stops: Sequence[str], candidates: Sequence
     return str(best)
 
 
-def build_tour(
-    graph: nx.MultiDiGraph,
+def timed_visits(
     sites: gpd.GeoDataFrame,
-    snapping: Snapping,
     matrix: WalkMatrix,
     order: Sequence[str],
     *,
     start_time: dt.datetime,
+) -> list[Visit]:
+    """Time a walk through ``order`` with no waiting: arrive, visit, walk on.
+
+    Parameters
+    ----------
+    sites
+        The catalogue (visit minutes).
+    matrix
+        Walking times.
+    order
+        Site ids in visiting order.
+    start_time
+        Arrival at the first stop.
+
+    Returns
+    -------
+    list of Visit
+        One per stop, all of kind ``"visit"``.
+    """
+    index = {s: i for i, s in enumerate(matrix.site_ids)}
+    visits: list[Visit] = []
+    clock = start_time
+    for position, site_id in enumerate(order):
+        if position:
+            walk = float(matrix.duration_s[index[order[position - 1]], index[site_id]])
+            clock += dt.timedelta(seconds=walk)
+        minutes = float(sites.loc[site_id, "visit_minutes"])
+        departure = clock + dt.timedelta(minutes=0.0 if math.isnan(minutes) else minutes)
+        visits.append(Visit(site_id, "visit", clock, 0.0, departure))
+        clock = departure
+    return visits
+
+
+def assemble_tour(
+    graph: nx.MultiDiGraph,
+    sites: gpd.GeoDataFrame,
+    snapping: Snapping,
+    matrix: WalkMatrix,
+    days: Sequence[Sequence[Visit]],
+    *,
     skipped: Sequence[OffNetworkSite] = (),
+    left_out: Sequence[LeftOut] = (),
+    warnings: Sequence[str] = (),
 ) -> Tour:
-    """Assemble the legs and timings of a tour visiting ``order`` in sequence.
+    """Join timed visits with the catalogue and the street legs into a :class:`Tour`.
 
     Parameters
     ----------
     graph, snapping, matrix
         The walking network, the sites snapped to it and their matrix.
     sites
-        The catalogue (for names, categories and visit minutes).
-    order
-        Site ids in visiting order (all on the network).
-    start_time
-        Arrival at the first stop.
-    skipped
-        Requested sites left out because they are off the network.
+        The catalogue (names, categories, scores, positions).
+    days
+        Per day, the timed stops in order.
+    skipped, left_out, warnings
+        Carried into the tour.
 
     Returns
     -------
     Tour
-        Stops with arrival/departure times and the legs between them.
+        The tour.
 
     Raises
     ------
     TourError
-        If ``order`` is empty or names a site twice.
+        If there is no stop at all or a day visits a site twice.
     """
-    if not order:
+    if not any(days):
         msg = "a tour needs at least one stop: give site ids with --stops"
         raise TourError(msg)
-    seen: set[str] = set()
-    for site_id in order:
-        if site_id in seen:
-            msg = f"stop {site_id!r} is listed twice: name each stop once"
-            raise TourError(msg)
-        seen.add(site_id)
-        snapping.index(site_id)  # raises for unknown or off-network ids
-    legs = tuple(leg_between(graph, snapping, matrix, a, b) for a, b in itertools.pairwise(order))
-    stops: list[Stop] = []
-    clock = start_time
-    for position, site_id in enumerate(order):
-        if position > 0:
-            clock = clock + dt.timedelta(seconds=legs[position - 1].duration_s)
-        row = sites.loc[site_id]
-        minutes = float(row["visit_minutes"])
-        minutes = 0.0 if math.isnan(minutes) else minutes
-        departure = clock + dt.timedelta(minutes=minutes)
-        name_zh = row.get("name_zh")
-        stops.append(
-            Stop(
-                order=position + 1,
-                site_id=site_id,
-                name=str(row["name"]),
-                name_zh=str(name_zh) if isinstance(name_zh, str) else "",
-                category=str(row["category"]),
-                arrival=clock,
-                wait_s=0.0,
-                departure=departure,
-                visit_minutes=minutes,
-                position=(float(row.geometry.x), float(row.geometry.y)),
-            )
+    built: list[TourDay] = []
+    order = 0
+    for day_index, visits in enumerate(days):
+        seen: set[str] = set()
+        for visit in visits:
+            if visit.kind == "visit" and visit.site_id in seen:
+                msg = f"stop {visit.site_id!r} is listed twice: name each stop once"
+                raise TourError(msg)
+            seen.add(visit.site_id)
+            snapping.index(visit.site_id)  # raises for unknown or off-network ids
+        legs = tuple(
+            leg_between(graph, snapping, matrix, a.site_id, b.site_id)
+            for a, b in itertools.pairwise(visits)
         )
-        clock = departure
-    return Tour(stops=tuple(stops), legs=legs, skipped=tuple(skipped))
+        stops: list[Stop] = []
+        for visit in visits:
+            order += 1
+            row = sites.loc[visit.site_id]
+            name_zh = row.get("name_zh")
+            minutes = (visit.departure - visit.arrival).total_seconds() - visit.wait_s
+            stops.append(
+                Stop(
+                    order=order,
+                    site_id=visit.site_id,
+                    name=str(row["name"]),
+                    name_zh=str(name_zh) if isinstance(name_zh, str) else "",
+                    category=str(row["category"]),
+                    arrival=visit.arrival,
+                    wait_s=visit.wait_s,
+                    departure=visit.departure,
+                    visit_minutes=max(0.0, minutes / 60.0),
+                    position=(float(row.geometry.x), float(row.geometry.y)),
+                    day=day_index,
+                    kind=visit.kind,
+                    score=float(row["score"]) if visit.kind == "visit" else 0.0,
+                )
+            )
+        date = visits[0].arrival.date() if visits else built[-1].date + dt.timedelta(days=1)
+        built.append(TourDay(day_index, date, tuple(stops), legs))
+    return Tour(
+        days=tuple(built),
+        skipped=tuple(skipped),
+        left_out=tuple(left_out),
+        warnings=tuple(warnings),
+    )
