@@ -309,6 +309,26 @@ def test_bad_outputs_fail_before_any_work(run, tmp_path) -> None:
             ["--output", str(tmp_path / "a.html"), "--geojson", str(tmp_path / "a.html")],
             "same file",
         ),
+        (["--output", "/proc/tour.html"], "not writable"),
+        (["--output", str(tmp_path / "t.html"), "--gpx", "/proc/t.gpx"], "not writable"),
+        (
+            ["--output", str(tmp_path / "t.html"), "--tiles", "Nowhere.Tiles"],
+            "unknown tile provider",
+        ),
+        (
+            [
+                "--output",
+                str(tmp_path / "t.html"),
+                "--tiles",
+                "Thunderforest.Transport",
+                "--offline",
+            ],
+            "needs an API key",
+        ),
+        (
+            ["--output", str(tmp_path / "t.html"), "--itinerary", str(tmp_path / "i.pdf")],
+            ".md or .html",
+        ),
     ]
     for args, needle in cases:
         code, _, err = run("-q", "plan", "--sites", str(demo_sites_path()), *args)

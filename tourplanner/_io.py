@@ -50,9 +50,13 @@ def check_output_path(path: str | Path, *, force: bool = False) -> Path:
     if not parent.is_dir():
         msg = f"output folder {parent} does not exist: create it or choose another path"
         raise OutputError(msg)
-    if not os.access(parent, os.W_OK):
-        msg = f"output folder {parent} is not writable: choose another path"
-        raise OutputError(msg)
+    try:  # a real probe: permission bits alone do not tell (root, read-only mounts, /proc)
+        fd, probe = tempfile.mkstemp(prefix=".tourplanner-probe-", dir=parent)
+        os.close(fd)
+        Path(probe).unlink()
+    except OSError as exc:
+        msg = f"output folder {parent} is not writable ({exc.strerror}): choose another path"
+        raise OutputError(msg) from None
     if path.exists() and not force and not _written_by_us(path):
         msg = (
             f"output {path} exists and was not written by tourplanner: "

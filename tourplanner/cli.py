@@ -23,11 +23,20 @@ from shapely import Polygon
 from shapely.geometry import shape
 
 from tourplanner import __version__, settings
+from tourplanner._io import check_output_path
 from tourplanner.demo import DEMO_NOTICE, demo_osm_path, demo_sites_path
+from tourplanner.directions import tour_directions
 from tourplanner.errors import TourplannerError
-from tourplanner.export import tour_to_geojson, write_geojson
+from tourplanner.export import (
+    itinerary_html,
+    itinerary_markdown,
+    tour_to_geojson,
+    tour_to_gpx,
+    write_geojson,
+    write_text,
+)
 from tourplanner.graph import load_graph, study_area, study_area_from_bbox
-from tourplanner.maps import format_minutes, tour_map, write_map
+from tourplanner.maps import format_minutes, resolve_tiles, tour_map, write_map
 from tourplanner.planner import check_site_ids, plan_tour
 from tourplanner.routing import DEFAULT_MAX_SNAP_M
 from tourplanner.sites import bundled_catalogue_path, load_sites
@@ -36,6 +45,12 @@ from tourplanner.tour import Tour
 __all__ = ["main"]
 
 logger = logging.getLogger("tourplanner")
+_ITINERARY_TYPES = {
+    ".md": itinerary_markdown,
+    ".markdown": itinerary_markdown,
+    ".html": itinerary_html,
+    ".htm": itinerary_html,
+}
 EXIT_USAGE = 2
 
 
@@ -178,6 +193,25 @@ def _add_tour_options(parser: argparse.ArgumentParser, *, default_output: str) -
     parser.add_argument(
         "--geojson", type=Path, metavar="FILE", help="also write the tour as GeoJSON"
     )
+    parser.add_argument("--gpx", type=Path, metavar="FILE", help="also write GPX 1.1 for a phone")
+    parser.add_argument(
+        "--itinerary",
+        type=Path,
+        metavar="FILE",
+        help="also write a printable itinerary (.md for Markdown, .html for HTML)",
+    )
+    parser.add_argument(
+        "--offline",
+        action="store_true",
+        help="self-contained HTML: no network needed, streets drawn instead of tiles",
+    )
+    parser.add_argument(
+        "--tiles",
+        default="OpenStreetMap.Mapnik",
+        metavar="PROVIDER",
+        help="xyzservices tile provider (default OpenStreetMap.Mapnik; 'Gaode.Normal' shifts "
+        "the drawing to GCJ-02)",
+    )
     parser.add_argument(
         "--force", action="store_true", help="replace output files tourplanner did not write"
     )
@@ -293,14 +327,18 @@ def _plan_and_write(
     notice: str | None,
 ) -> int:
     # check every output before any work, so a bad path costs nothing and writes nothing
-    from tourplanner._io import check_output_path  # noqa: PLC0415
-
-    check_output_path(args.output, force=args.force)
-    if args.geojson is not None:
-        check_output_path(args.geojson, force=args.force)
-        if args.geojson.resolve() == args.output.resolve():
-            msg = f"--geojson and --output are the same file {args.output}: give two names"
-            raise _UsageError(msg)
+    outputs = [args.output, args.geojson, args.gpx, args.itinerary]
+    given = [p for p in outputs if p is not None]
+    for path in given:
+        check_output_path(path, force=args.force)
+    resolved = [p.resolve() for p in given]
+    if len(set(resolved)) != len(resolved):
+        msg = "two outputs name the same file: give each output its own name"
+        raise _UsageError(msg)
+    if args.itinerary is not None and args.itinerary.suffix.lower() not in _ITINERARY_TYPES:
+        msg = f"itinerary {args.itinerary} must end in .md or .html: choose one of those"
+        raise _UsageError(msg)
+    resolve_tiles(args.tiles, offline=args.offline)
     sites = load_sites(sites_path)
     if args.stops is not None:
         check_site_ids(sites, args.stops, what="stop")
@@ -326,14 +364,30 @@ def _plan_and_write(
         start_time=_start_datetime(args),
         max_snap_m=getattr(args, "max_snap_m", DEFAULT_MAX_SNAP_M),
     )
-    fmap = tour_map(plan.tour, sites, title=title, notice=notice)
+    steps = tour_directions(graph, plan.tour.legs)
+    fmap = tour_map(
+        plan.tour,
+        sites,
+        title=title,
+        notice=notice,
+        tiles=args.tiles,
+        offline=args.offline,
+        graph=graph,
+        directions=dict(enumerate(steps)),
+    )
     write_map(fmap, args.output, force=args.force)
     if args.geojson is not None:
-        write_geojson(tour_to_geojson(plan.tour, title=title), args.geojson, force=args.force)
+        document = tour_to_geojson(plan.tour, title=title, directions=steps)
+        write_geojson(document, args.geojson, force=args.force)
+    if args.gpx is not None:
+        write_text(tour_to_gpx(plan.tour, title=title), args.gpx, force=args.force)
+    if args.itinerary is not None:
+        render = _ITINERARY_TYPES[args.itinerary.suffix.lower()]
+        write_text(
+            render(plan.tour, title=title, directions=steps), args.itinerary, force=args.force
+        )
     print(_summary(plan.tour))
-    print(
-        f"Map written to {args.output}" + (f", GeoJSON to {args.geojson}" if args.geojson else "")
-    )
+    print("Written: " + ", ".join(str(p) for p in given))
     return 0
 
 

@@ -25,7 +25,14 @@ import networkx as nx
 
 from tourplanner.routing import Leg
 
-__all__ = ["MAIN_ROADS", "Step", "leg_directions", "main_road_share", "merge_steps"]
+__all__ = [
+    "MAIN_ROADS",
+    "Step",
+    "leg_directions",
+    "main_road_share",
+    "merge_steps",
+    "tour_directions",
+]
 
 #: Highway values counted as main roads (for the share of a walk along traffic).
 MAIN_ROADS: Final = frozenset(
@@ -143,6 +150,24 @@ def leg_directions(graph: nx.MultiDiGraph, leg: Leg) -> tuple[Step, ...]:
             )
         )
     return merge_steps(raw)
+
+
+def tour_directions(graph: nx.MultiDiGraph, legs: Sequence[Leg]) -> list[tuple[Step, ...]]:
+    """Return the walking directions of every leg, in order.
+
+    Parameters
+    ----------
+    graph
+        The graph the legs were routed on.
+    legs
+        The legs (e.g. ``tour.legs``).
+
+    Returns
+    -------
+    list of tuple of Step
+        One entry per leg.
+    """
+    return [leg_directions(graph, leg) for leg in legs]
 
 
 def main_road_share(graph: nx.MultiDiGraph, legs: Sequence[Leg]) -> float:

@@ -1,7 +1,8 @@
-"""Exporting tours: a GeoJSON FeatureCollection of stops and legs.
+"""Exporting tours: GeoJSON, GPX and a printable itinerary.
 
-:func:`tour_to_geojson` is pure (a tour in, a JSON-ready dict out);
-:func:`write_geojson` writes it atomically.
+The ``tour_to_*`` functions are pure (a tour in, a document out); the
+``write_*`` functions write atomically and never replace a file tourplanner did
+not write unless forced.
 
 The collection holds a Point per stop (``order``, ``site_id``, ``name``,
 ``name_zh``, ``category``, ``arrival``, ``wait_s``, ``departure``,
@@ -13,16 +14,28 @@ network.
 
 from __future__ import annotations
 
+import html
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import gpxpy
+import gpxpy.gpx
 from shapely.geometry import mapping
 
 from tourplanner._io import GENERATOR, check_output_path, write_text_atomic
+from tourplanner.directions import Step
 from tourplanner.tour import Tour
 
-__all__ = ["tour_to_geojson", "write_geojson"]
+__all__ = [
+    "itinerary_html",
+    "itinerary_markdown",
+    "tour_to_geojson",
+    "tour_to_gpx",
+    "write_geojson",
+    "write_text",
+]
 
 
 def _round_coords(value: Any, digits: int = 7) -> Any:
@@ -33,7 +46,9 @@ def _round_coords(value: Any, digits: int = 7) -> Any:
     return value
 
 
-def tour_to_geojson(tour: Tour, *, title: str = "") -> dict[str, Any]:
+def tour_to_geojson(
+    tour: Tour, *, title: str = "", directions: Sequence[Sequence[Step]] | None = None
+) -> dict[str, Any]:
     """Return ``tour`` as a GeoJSON FeatureCollection (a JSON-ready dict).
 
     Parameters
@@ -42,6 +57,8 @@ def tour_to_geojson(tour: Tour, *, title: str = "") -> dict[str, Any]:
         The tour.
     title
         Optional title stored as the collection's ``name``.
+    directions
+        Steps per leg (in ``tour.legs`` order), stored on each leg.
 
     Returns
     -------
@@ -56,6 +73,8 @@ def tour_to_geojson(tour: Tour, *, title: str = "") -> dict[str, Any]:
                 "geometry": {"type": "Point", "coordinates": _round_coords(list(stop.position))},
                 "properties": {
                     "kind": "stop",
+                    "stop_kind": stop.kind,
+                    "day": stop.day + 1,
                     "order": stop.order,
                     "site_id": stop.site_id,
                     "name": stop.name,
@@ -65,11 +84,14 @@ def tour_to_geojson(tour: Tour, *, title: str = "") -> dict[str, Any]:
                     "wait_s": round(stop.wait_s, 1),
                     "departure": stop.departure.isoformat(timespec="seconds"),
                     "visit_minutes": stop.visit_minutes,
+                    "score": stop.score,
                 },
             }
         )
+    leg_days = [day.index + 1 for day in tour.days for _ in day.legs]
     for number, leg in enumerate(tour.legs, start=1):
         geometry = mapping(leg.geometry)
+        steps = directions[number - 1] if directions is not None else ()
         features.append(
             {
                 "type": "Feature",
@@ -84,6 +106,17 @@ def tour_to_geojson(tour: Tour, *, title: str = "") -> dict[str, Any]:
                     "to_id": leg.to_id,
                     "distance_m": round(leg.distance_m, 1),
                     "duration_s": round(leg.duration_s, 1),
+                    "day": leg_days[number - 1],
+                    "directions": [
+                        {
+                            "street": step.label,
+                            "name": step.name,
+                            "name_en": step.name_en,
+                            "highway": step.highway,
+                            "distance_m": round(step.distance_m, 1),
+                        }
+                        for step in steps
+                    ],
                 },
             }
         )
@@ -93,6 +126,9 @@ def tour_to_geojson(tour: Tour, *, title: str = "") -> dict[str, Any]:
         "name": title,
         "totals": {
             "stops": len(tour.stops),
+            "visits": len(tour.visits),
+            "days": len(tour.days),
+            "score": round(tour.score, 1),
             "distance_m": round(tour.distance_m, 1),
             "walking_s": round(tour.walking_s, 1),
             "visiting_s": round(tour.visiting_s, 1),
@@ -109,6 +145,11 @@ def tour_to_geojson(tour: Tour, *, title: str = "") -> dict[str, Any]:
             }
             for s in tour.skipped
         ],
+        "left_out": [
+            {"site_id": s.site_id, "name": s.name, "reason": s.reason, "detail": s.detail}
+            for s in tour.left_out
+        ],
+        "warnings": list(tour.warnings),
         "attribution": "Street data (c) OpenStreetMap contributors, ODbL 1.0",
         "features": features,
     }
@@ -129,3 +170,202 @@ def write_geojson(document: dict[str, Any], path: str | Path, *, force: bool = F
     """
     target = check_output_path(path, force=force)
     write_text_atomic(target, json.dumps(document, ensure_ascii=False, indent=1) + "\n")
+
+
+def write_text(text: str, path: str | Path, *, force: bool = False) -> None:
+    """Write a text export (GPX, itinerary) atomically.
+
+    Parameters
+    ----------
+    text
+        The document.
+    path
+        Destination; an existing file is replaced only if tourplanner wrote it
+        or ``force`` is true.
+    force
+        Replace a file tourplanner did not write.
+    """
+    write_text_atomic(check_output_path(path, force=force), text)
+
+
+def tour_to_gpx(tour: Tour, *, title: str = "") -> str:
+    """Return ``tour`` as GPX 1.1: a waypoint per stop and a track per day.
+
+    Parameters
+    ----------
+    tour
+        The tour.
+    title
+        The GPX ``name``.
+
+    Returns
+    -------
+    str
+        The GPX document (``creator="tourplanner"``).
+    """
+    gpx = gpxpy.gpx.GPX()
+    gpx.creator = GENERATOR
+    gpx.name = title or None
+    gpx.description = "Walking tour; street data (c) OpenStreetMap contributors, ODbL 1.0"
+    for stop in tour.stops:
+        lon, lat = stop.position
+        gpx.waypoints.append(
+            gpxpy.gpx.GPXWaypoint(
+                latitude=lat,
+                longitude=lon,
+                time=stop.arrival,
+                name=f"{stop.order}. {stop.name}",
+                description=(
+                    f"{stop.name_zh} {stop.category}; arrive {stop.arrival:%H:%M}, "
+                    f"leave {stop.departure:%H:%M}"
+                ).strip(),
+                symbol="Flag, Blue" if stop.kind == "visit" else "Flag, Green",
+            )
+        )
+    for day in tour.days:
+        track = gpxpy.gpx.GPXTrack(name=f"Day {day.index + 1}, {day.date.isoformat()}")
+        segment = gpxpy.gpx.GPXTrackSegment()
+        for leg in day.legs:
+            for lon, lat in leg.geometry.coords:
+                if segment.points and (
+                    segment.points[-1].latitude,
+                    segment.points[-1].longitude,
+                ) == (lat, lon):
+                    continue
+                segment.points.append(gpxpy.gpx.GPXTrackPoint(latitude=lat, longitude=lon))
+        if segment.points:
+            track.segments.append(segment)
+            gpx.tracks.append(track)
+    return str(gpx.to_xml(version="1.1"))
+
+
+def _rows(tour: Tour, directions: Sequence[Sequence[Step]] | None) -> list[dict[str, Any]]:
+    """Return the itinerary as rows shared by the Markdown and HTML renderings."""
+    rows: list[dict[str, Any]] = []
+    leg_number = 0
+    for day in tour.days:
+        rows.append({"type": "day", "day": day})
+        for i, stop in enumerate(day.stops):
+            rows.append({"type": "stop", "stop": stop})
+            if i < len(day.legs):
+                steps = directions[leg_number] if directions is not None else ()
+                rows.append({"type": "leg", "leg": day.legs[i], "steps": steps})
+                leg_number += 1
+    return rows
+
+
+def _minutes(seconds: float) -> str:
+    minutes = round(seconds / 60.0)
+    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
+
+
+def itinerary_markdown(
+    tour: Tour, *, title: str = "Walking tour", directions: Sequence[Sequence[Step]] | None = None
+) -> str:
+    """Return a printable Markdown itinerary (the content of the map's panel).
+
+    Parameters
+    ----------
+    tour
+        The tour.
+    title
+        Heading.
+    directions
+        Steps per leg.
+
+    Returns
+    -------
+    str
+        Markdown.
+    """
+    out = [f"<!-- generator: {GENERATOR} -->", f"# {title}", ""]
+    out.append(
+        f"{len(tour.visits)} visits, {tour.distance_m / 1000:.2f} km, "
+        f"{_minutes(tour.walking_s)} walking, {_minutes(tour.visiting_s)} on site"
+        + (f", {_minutes(tour.waiting_s)} waiting" if tour.waiting_s >= 60 else "")
+        + (f", score {tour.score:.0f}" if tour.score else "")
+    )
+    for row in _rows(tour, directions):
+        if row["type"] == "day":
+            day = row["day"]
+            out += ["", f"## Day {day.index + 1}: {day.date:%A %d %B %Y}", ""]
+        elif row["type"] == "stop":
+            stop = row["stop"]
+            wait = f", wait {_minutes(stop.wait_s)}" if stop.wait_s >= 60 else ""
+            stay = f", {stop.visit_minutes:.0f} min on site" if stop.visit_minutes else ""
+            zh = f" ({stop.name_zh})" if stop.name_zh else ""
+            out.append(
+                f"{stop.order}. **{stop.name}**{zh}: {stop.arrival:%H:%M}-"
+                f"{stop.departure:%H:%M}{wait}{stay}"
+            )
+        else:
+            leg = row["leg"]
+            out.append(
+                f"    - walk {_minutes(leg.duration_s)}, {leg.distance_m:.0f} m"
+                + "".join(f"\n        - {s.label}: {s.distance_m:.0f} m" for s in row["steps"])
+            )
+    if tour.left_out:
+        out += ["", "## Not visited", ""]
+        out += [f"- {item.name}: {item.detail}" for item in tour.left_out]
+    if tour.skipped:
+        out += ["", "Off the street network, skipped: " + ", ".join(s.name for s in tour.skipped)]
+    out += ["", *(f"> {w}" for w in tour.warnings)] if tour.warnings else []
+    out += ["", "Street data (c) OpenStreetMap contributors, ODbL 1.0.", ""]
+    return "\n".join(out)
+
+
+def itinerary_html(
+    tour: Tour, *, title: str = "Walking tour", directions: Sequence[Sequence[Step]] | None = None
+) -> str:
+    """Return a printable HTML itinerary (the content of the map's panel).
+
+    Parameters
+    ----------
+    tour
+        The tour.
+    title
+        Heading.
+    directions
+        Steps per leg.
+
+    Returns
+    -------
+    str
+        A complete HTML page; all catalogue text is escaped.
+    """
+    e = html.escape
+    body = [
+        f"<h1>{e(title)}</h1>",
+        f"<p>{len(tour.visits)} visits, {tour.distance_m / 1000:.2f} km, "
+        f"{_minutes(tour.walking_s)} walking, {_minutes(tour.visiting_s)} on site</p>",
+    ]
+    for row in _rows(tour, directions):
+        if row["type"] == "day":
+            day = row["day"]
+            body.append(f"<h2>Day {day.index + 1}: {day.date:%A %d %B %Y}</h2>")
+        elif row["type"] == "stop":
+            stop = row["stop"]
+            wait = f", wait {_minutes(stop.wait_s)}" if stop.wait_s >= 60 else ""
+            stay = f", {stop.visit_minutes:.0f} min on site" if stop.visit_minutes else ""
+            body.append(
+                f'<p class="stop"><b>{stop.order}. {e(stop.name)}</b> {e(stop.name_zh)}: '
+                f"{stop.arrival:%H:%M}&ndash;{stop.departure:%H:%M}{wait}{stay}</p>"
+            )
+        else:
+            leg = row["leg"]
+            steps = "".join(f"<li>{e(s.label)}: {s.distance_m:.0f} m</li>" for s in row["steps"])
+            body.append(
+                f'<div class="leg">walk {_minutes(leg.duration_s)}, {leg.distance_m:.0f} m'
+                f"<ul>{steps}</ul></div>"
+            )
+    if tour.left_out:
+        items = "".join(f"<li>{e(i.name)}: {e(i.detail)}</li>" for i in tour.left_out)
+        body.append(f"<h2>Not visited</h2><ul>{items}</ul>")
+    body += [f'<p class="warning">{e(w)}</p>' for w in tour.warnings]
+    body.append("<p><small>Street data &copy; OpenStreetMap contributors, ODbL 1.0.</small></p>")
+    return (
+        '<!DOCTYPE html>\n<html><head><meta charset="utf-8">'
+        f'<meta name="generator" content="{GENERATOR}"><title>{e(title)}</title>'
+        "<style>body{font:14px sans-serif;max-width:48em;margin:2em auto}"
+        ".leg{color:#555;margin-left:2em}</style></head><body>" + "".join(body) + "</body></html>\n"
+    )
