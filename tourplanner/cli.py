@@ -12,10 +12,11 @@ import argparse
 import datetime as dt
 import json
 import logging
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, cast
 
 import geopandas as gpd
 import pandas as pd
@@ -39,7 +40,7 @@ from tourplanner.graph import load_graph, study_area, study_area_from_bbox
 from tourplanner.maps import format_minutes, resolve_tiles, tour_map, write_map
 from tourplanner.planner import check_site_ids, plan_tour
 from tourplanner.routing import DEFAULT_MAX_SNAP_M
-from tourplanner.sites import bundled_catalogue_path, load_sites
+from tourplanner.sites import bundled_catalogue_path, load_sites, sites_from_records
 from tourplanner.tour import Tour
 
 __all__ = ["main"]
@@ -91,6 +92,57 @@ def _time(text: str) -> dt.time:
     except ValueError:
         msg = f"time {text!r} is not HH:MM: give e.g. 09:30"
         raise argparse.ArgumentTypeError(msg) from None
+
+
+_POINT = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$")
+_DURATION = re.compile(r"^\s*(?:(\d+(?:\.\d+)?)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?\s*$")
+
+
+def _point(text: str) -> str | tuple[float, float]:
+    match = _POINT.match(text)
+    if match is None:
+        return text.strip()
+    lat, lon = float(match.group(1)), float(match.group(2))
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        msg = f"point {text!r} is not LAT,LON in degrees: give e.g. 41.7917,123.3646"
+        raise argparse.ArgumentTypeError(msg)
+    return (lat, lon)
+
+
+def _duration(text: str) -> dt.timedelta:
+    match = _DURATION.match(text)
+    if match is None or not (match.group(1) or match.group(2)):
+        msg = f"duration {text!r} is not like 4h, 90m or 2h30m"
+        raise argparse.ArgumentTypeError(msg)
+    hours = float(match.group(1) or 0)
+    minutes = int(match.group(2) or 0)
+    duration = dt.timedelta(hours=hours, minutes=minutes)
+    if duration <= dt.timedelta(0):
+        msg = f"duration {text!r} is not positive: give e.g. 4h"
+        raise argparse.ArgumentTypeError(msg)
+    return duration
+
+
+def _days(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        msg = f"--days {text!r} is less than 1: plan at least one day"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        msg = f"time limit {text!r} is not a positive number of seconds"
+        raise argparse.ArgumentTypeError(msg)
+    return value
 
 
 def _date(text: str) -> dt.date:
@@ -170,8 +222,34 @@ def _add_network_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_tour_options(parser: argparse.ArgumentParser, *, default_output: str) -> None:
-    parser.add_argument("--stops", type=_ids, metavar="ID,...", help="stops in visiting order")
-    parser.add_argument("--start", metavar="ID", help="site to start from")
+    parser.add_argument(
+        "--stops", type=_ids, metavar="ID,...", help="your stops in your order (only checked)"
+    )
+    parser.add_argument("--start", type=_point, metavar="ID|LAT,LON", help="where each day starts")
+    parser.add_argument("--end", type=_point, metavar="ID|LAT,LON", help="where each day ends")
+    parser.add_argument("--round-trip", action="store_true", help="end each day where it started")
+    parser.add_argument(
+        "--days", type=_days, default=1, metavar="N", help="number of days (default 1)"
+    )
+    parser.add_argument("--must", type=_ids, default=[], metavar="ID,...", help="must-visit sites")
+    parser.add_argument(
+        "--exclude", type=_ids, default=[], metavar="ID,...", help="sites not to visit"
+    )
+    until = parser.add_mutually_exclusive_group()
+    until.add_argument(
+        "--end-time", type=_time, metavar="HH:MM", help="latest end of each day (default 18:00)"
+    )
+    until.add_argument(
+        "--budget", type=_duration, metavar="DURATION", help="time available per day, e.g. 4h, 90m"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="optimiser seed (default 0)")
+    parser.add_argument(
+        "--time-limit",
+        type=_seconds,
+        default=5.0,
+        metavar="SECONDS",
+        help="optimiser time limit (default 5 s)",
+    )
     parser.add_argument(
         "--date", type=_date, metavar="YYYY-MM-DD", help="day of the tour (default today)"
     )
@@ -304,6 +382,46 @@ def _start_datetime(args: argparse.Namespace) -> dt.datetime:
     return dt.datetime.combine(day, args.start_time)
 
 
+def _end_datetime(args: argparse.Namespace, start: dt.datetime) -> dt.datetime | None:
+    if args.budget is not None:
+        return start + cast("dt.timedelta", args.budget)
+    if args.end_time is not None:
+        return dt.datetime.combine(start.date(), args.end_time)
+    return None
+
+
+def _with_points(
+    sites: gpd.GeoDataFrame, args: argparse.Namespace
+) -> tuple[gpd.GeoDataFrame, str | None, str | None]:
+    """Add ``--start``/``--end`` coordinates to the catalogue as waypoints; return their ids."""
+    ids: list[str | None] = []
+    records = []
+    for what in ("start", "end"):
+        value = getattr(args, what)
+        if isinstance(value, tuple):
+            lat, lon = value
+            site_id = f"{what}_point"
+            records.append(
+                {
+                    "id": site_id,
+                    "name": f"{what.title()} ({lat:.5f}, {lon:.5f})",
+                    "category": "waypoint",
+                    "lat": lat,
+                    "lon": lon,
+                    "visit_minutes": 0,
+                    "score": 0,
+                    "source": f"--{what} on the command line",
+                }
+            )
+            ids.append(site_id)
+        else:
+            ids.append(value)
+    if records:
+        extra = sites_from_records(records, origin="the command line")
+        sites = cast("gpd.GeoDataFrame", pd.concat([sites, extra]))
+    return sites, ids[0], ids[1]
+
+
 def _summary(tour: Tour) -> str:
     lines = [
         f"{stop.order:>2}. {stop.arrival:%H:%M}-{stop.departure:%H:%M}  {stop.name}"
@@ -339,11 +457,22 @@ def _plan_and_write(
         msg = f"itinerary {args.itinerary} must end in .md or .html: choose one of those"
         raise _UsageError(msg)
     resolve_tiles(args.tiles, offline=args.offline)
-    sites = load_sites(sites_path)
-    if args.stops is not None:
-        check_site_ids(sites, args.stops, what="stop")
-    if args.start is not None:
-        check_site_ids(sites, [args.start], what="start")
+    sites, start, end = _with_points(load_sites(sites_path), args)
+    for what, ids in (
+        ("stop", args.stops or []),
+        ("must-visit", args.must),
+        ("excluded", args.exclude),
+        ("start/end", [p for p in (start, end) if p]),
+    ):
+        check_site_ids(sites, ids, what=what)
+    start_time = _start_datetime(args)
+    end_time = _end_datetime(args, start_time)
+    if end_time is not None and end_time <= start_time:
+        msg = (
+            f"the end time {end_time:%H:%M} is not after the start time {start_time:%H:%M}: "
+            "give a later --end-time or a --budget"
+        )
+        raise _UsageError(msg)
     if area is None:
         area = study_area(sites, margin_m=getattr(args, "margin_m", 500.0))
     graph = load_graph(
@@ -360,8 +489,16 @@ def _plan_and_write(
         graph,
         sites,
         stops=args.stops,
-        start=args.start,
-        start_time=_start_datetime(args),
+        start=start,
+        end=end,
+        round_trip=args.round_trip,
+        days=args.days,
+        must=args.must,
+        exclude=args.exclude,
+        start_time=start_time,
+        end_time=end_time,
+        seed=args.seed,
+        time_limit=args.time_limit,
         max_snap_m=getattr(args, "max_snap_m", DEFAULT_MAX_SNAP_M),
     )
     steps = tour_directions(graph, plan.tour.legs)

@@ -1,9 +1,10 @@
 """Planning a tour end to end on a loaded catalogue and street graph.
 
-:func:`plan_tour` validates the requested stops and start, snaps the sites to
-the walking network, computes the walking matrix, orders the stops (the user's
-order, or the heuristic of :func:`tourplanner.tour.order_stops`) and builds the
-:class:`~tourplanner.tour.Tour`. It touches neither disk nor network.
+:func:`plan_tour` validates the request, snaps the sites to the walking
+network, computes the walking matrix and then either keeps the visitor's order
+(``stops``: timed and checked against opening hours) or lets the optimiser
+choose, order and time the visits (:mod:`tourplanner.optimise`). It touches
+neither disk nor network.
 """
 
 from __future__ import annotations
@@ -18,15 +19,9 @@ import geopandas as gpd
 import networkx as nx
 
 from tourplanner.errors import TourError, UnreachableSiteError
+from tourplanner.optimise import Request, check_user_order, optimise_tour
 from tourplanner.routing import DEFAULT_MAX_SNAP_M, Snapping, WalkMatrix, snap_sites, walk_matrix
-from tourplanner.tour import (
-    Tour,
-    assemble_tour,
-    default_start,
-    default_stops,
-    order_stops,
-    timed_visits,
-)
+from tourplanner.tour import Tour, Visit, assemble_tour
 
 __all__ = ["Plan", "check_site_ids", "plan_tour"]
 
@@ -66,13 +61,32 @@ def check_site_ids(sites: gpd.GeoDataFrame, ids: Sequence[str], *, what: str) ->
             raise TourError(msg)
 
 
+def _default_start(sites: gpd.GeoDataFrame, matrix: WalkMatrix, candidates: Sequence[str]) -> str:
+    """Return the metro station nearest on foot to the best-scoring candidate."""
+    index = {s: i for i, s in enumerate(matrix.site_ids)}
+    stations = [s for s in matrix.site_ids if sites.loc[s, "category"] == "station"]
+    if not stations:
+        return max(candidates, key=lambda c: (float(sites.loc[c, "score"]), c))
+    best = max(candidates, key=lambda c: (float(sites.loc[c, "score"]), c))
+    return min(stations, key=lambda s: (float(matrix.distance_m[index[s], index[best]]), s))
+
+
 def plan_tour(
     graph: nx.MultiDiGraph,
     sites: gpd.GeoDataFrame,
     *,
+    start_time: dt.datetime,
+    end_time: dt.datetime | None = None,
     stops: Sequence[str] | None = None,
     start: str | None = None,
-    start_time: dt.datetime,
+    end: str | None = None,
+    round_trip: bool = False,
+    days: int = 1,
+    must: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+    seed: int = 0,
+    time_limit: float = 5.0,
+    max_iterations: int | None = None,
     max_snap_m: float = DEFAULT_MAX_SNAP_M,
 ) -> Plan:
     """Plan a walking tour.
@@ -83,15 +97,27 @@ def plan_tour(
         The prepared walking network.
     sites
         The catalogue, indexed by id.
-    stops
-        Site ids in the order to visit them; ``None`` chooses the default
-        stops (:func:`tourplanner.tour.default_stops`) and orders them.
-    start
-        Site to start from. With ``stops`` it is prepended unless it is
-        already the first stop; without, the default is the metro station
-        closest on foot to the stops.
     start_time
-        Arrival at the first stop.
+        The first day's date and the time of departure (each day).
+    end_time
+        Latest end of each day (the clock time; a value on a later date than
+        ``start_time`` means after midnight). Default 18:00, or 9 hours after
+        a later start.
+    stops
+        Site ids in the order to visit them (kept and only checked); ``None``
+        lets the optimiser choose among all non-station sites.
+    start, end
+        Where each day starts and ends (site ids). Default start: the metro
+        station nearest to the best site; default end: anywhere, or the start
+        with ``round_trip``.
+    round_trip
+        End where the tour started.
+    days
+        Number of days.
+    must, exclude
+        Sites that must / must not be visited.
+    seed, time_limit, max_iterations
+        Optimiser settings.
     max_snap_m
         Sites farther than this from the network are skipped with a warning.
 
@@ -103,30 +129,45 @@ def plan_tour(
     Raises
     ------
     TourError
-        Unknown or duplicate ids.
+        Unknown or duplicate ids, bad times.
     UnreachableSiteError
-        The start or every stop is off the network.
+        The start, the end or every stop is off the network.
+    InfeasibleTourError
+        Must-visit sites that cannot be visited.
     """
-    if stops is not None:
-        check_site_ids(sites, stops, what="stop")
-        if len(set(stops)) != len(stops):
-            twice = next(s for s in stops if list(stops).count(s) > 1)
-            msg = f"stop {twice!r} is listed twice in --stops: name each stop once"
-            raise TourError(msg)
-    if start is not None:
-        check_site_ids(sites, [start], what="start")
-    wanted = list(stops) if stops is not None else default_stops(sites)
+    for what, ids in (("stop", stops or ()), ("must-visit", must), ("excluded", exclude)):
+        check_site_ids(sites, ids, what=what)
+    check_site_ids(sites, [s for s in (start, end) if s is not None], what="start/end")
+    if stops is not None and len(set(stops)) != len(stops):
+        twice = next(s for s in stops if list(stops).count(s) > 1)
+        msg = f"stop {twice!r} is listed twice in --stops: name each stop once"
+        raise TourError(msg)
+    if end_time is None:
+        default_end = dt.datetime.combine(start_time.date(), dt.time(18, 0))
+        end_time = max(default_end, start_time + dt.timedelta(hours=9))
+    midnight = dt.datetime.combine(start_time.date(), dt.time())
     stations = [str(i) for i in sites.index[sites["category"] == "station"]]
-    involved = set(wanted) | ({start} if start else set()) | (set(stations) if not start else set())
+    if stops is not None:
+        wanted = list(stops)
+    else:
+        wanted = [str(i) for i in sites.index if sites.loc[i, "category"] != "station"]
+        wanted += [m for m in must if m not in wanted]
+    wanted = [w for w in wanted if w not in exclude]
+    involved = set(wanted) | {s for s in (start, end) if s} | set(stations if not start else ())
     subset = sites.loc[[i for i in sites.index if i in involved]]
     snapping = snap_sites(graph, subset, max_distance_m=max_snap_m)
     off = {s.site_id: s for s in snapping.off_network}
-    if start is not None and start in off:
-        msg = (
-            f"start {start} ({off[start].name}) is {off[start].distance_m:.0f} m from the "
-            "nearest street, off the walking network: choose another --start"
-        )
-        raise UnreachableSiteError(msg)
+    for point, what in ((start, "start"), (end, "end")):
+        if point is not None and point in off:
+            msg = (
+                f"{what} {point} ({off[point].name}) is {off[point].distance_m:.0f} m from the "
+                f"nearest street, off the walking network: choose another --{what}"
+            )
+            raise UnreachableSiteError(msg)
+    for site_id in must:
+        if site_id in off:
+            msg = f"must-visit site {site_id} ({off[site_id].name}) is off the walking network"
+            raise UnreachableSiteError(msg)
     skipped = tuple(off[s] for s in wanted if s in off)
     for site in skipped:
         logger.warning(
@@ -137,22 +178,43 @@ def plan_tour(
         )
     kept = [s for s in wanted if s not in off]
     if not kept:
-        names = ", ".join(f"{s.site_id} ({s.name})" for s in skipped)
+        names = ", ".join(f"{s.site_id} ({s.name})" for s in skipped) or "none given"
         msg = f"every requested stop is off the walking network ({names}): check their coordinates"
         raise UnreachableSiteError(msg)
     matrix = walk_matrix(graph, snapping)
+    request = Request(
+        date=start_time.date(),
+        start=start or (stops[0] if stops else _default_start(sites, matrix, kept)),
+        start_time=start_time.time(),
+        end_time=end_time - midnight,
+        days=days,
+        end=end,
+        round_trip=round_trip,
+        must=tuple(must),
+        exclude=tuple(exclude),
+        seed=seed,
+        time_limit=time_limit,
+        max_iterations=max_iterations,
+    )
     if stops is not None:
-        order = (
-            kept if start is None or kept[0] == start else [start, *(s for s in kept if s != start)]
+        order = [request.start, *(s for s in kept if s != request.start)]
+        if end is not None and end not in order:
+            order.append(end)
+        elif round_trip and order[-1] != order[0]:
+            order.append(order[0])
+        visits, warnings = check_user_order(sites, matrix, request, order[: len(order)])
+        if round_trip and len(visits) > 1 and visits[-1].site_id == visits[0].site_id:
+            visits[-1] = Visit(
+                visits[-1].site_id, "end", visits[-1].arrival, 0.0, visits[-1].arrival
+            )
+        for warning in warnings:
+            logger.warning("%s", warning)
+        tour = assemble_tour(
+            graph, sites, snapping, matrix, [visits], skipped=skipped, warnings=warnings
         )
     else:
-        if start is None:
-            candidates = [s for s in stations if s not in off and s not in kept]
-            start = default_start(matrix, kept, candidates)
-        members = [start, *(s for s in kept if s != start)]
-        index = [matrix.site_ids.index(s) for s in members]
-        sub = matrix.distance_m[index][:, index]
-        order = [members[k] for k in order_stops(sub, start=0)]
-    visits = timed_visits(sites, matrix, order, start_time=start_time)
-    tour = assemble_tour(graph, sites, snapping, matrix, [visits], skipped=skipped)
+        day_visits, left_out, _ = optimise_tour(sites, matrix, request, kept)
+        tour = assemble_tour(
+            graph, sites, snapping, matrix, day_visits, skipped=skipped, left_out=left_out
+        )
     return Plan(tour=tour, snapping=snapping, matrix=matrix)

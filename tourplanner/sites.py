@@ -54,6 +54,7 @@ CATEGORIES: Final[tuple[str, ...]] = (
     "market",
     "landmark",
     "station",
+    "waypoint",
 )
 
 #: Properties every site must have (besides its coordinates).
