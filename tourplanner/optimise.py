@@ -240,7 +240,33 @@ def build_problem(
     )
     tour_problem = TourProblem(problem, tuple(node_ids), dates, frozenset(closed))
     _check_must_visits(tour_problem, sites)
+    _check_anything_fits(tour_problem)
     return tour_problem
+
+
+def _check_anything_fits(tp: TourProblem) -> None:
+    """Raise if the time available is too short for even one visit."""
+    problem = tp.problem
+    if not problem.customers:
+        return
+    if any(
+        _fits_alone(problem, node, day)[0]
+        for node in problem.customers
+        for day in range(problem.n_days)
+    ):
+        return
+    msg = (
+        f"no site can be visited between {_clock(problem.day_start[0])} and "
+        f"{_clock(problem.day_end[0])}: the time is too short or every site is closed; "
+        "give a later --end-time, a longer --budget or another --date"
+    )
+    raise InfeasibleTourError(msg)
+
+
+def _open_during(problem: Problem, node: int, day: int) -> bool:
+    """Whether a visit to ``node`` could start and end within the day's bounds."""
+    first, last = problem.day_start[day], problem.day_end[day] - problem.service[node]
+    return any(lo <= last and hi >= first for lo, hi in problem.windows[day][node])
 
 
 def _fits_alone(problem: Problem, node: int, day: int) -> tuple[bool, float]:
@@ -300,7 +326,9 @@ def _visits(tp: TourProblem, solution: Solution) -> list[list[Visit]]:
         for stop in plan.stops:
             site_id = tp.node_ids[stop.node]
             assert site_id is not None
-            stops.append(Visit(site_id, "visit", at(stop.arrival), stop.wait, at(stop.departure)))
+            arrival, begin = at(stop.arrival), at(stop.start)
+            wait = (begin - arrival).total_seconds()
+            stops.append(Visit(site_id, "visit", arrival, wait, at(stop.departure)))
         end_id = tp.node_ids[problem.end]
         if end_id is not None and (plan.stops or problem.end != problem.start):
             stops.append(Visit(end_id, "end", at(plan.arrival), 0.0, at(plan.arrival)))
@@ -322,8 +350,13 @@ def _left_out(
         if node_id is None or node_id in visited or node_id in depots:
             continue
         name = str(sites.loc[node_id, "name"])
+        node = tp.node_ids.index(node_id)
+        hours = sites.loc[node_id, "opening_hours"]
         if node_id in tp.closed_all_days:
             out.append(LeftOut(node_id, name, "closed", f"closed on {dates}"))
+        elif not any(_open_during(tp.problem, node, d) for d in range(tp.problem.n_days)):
+            detail = f"closed during your hours (opening hours {hours!r})"
+            out.append(LeftOut(node_id, name, "closed", detail))
         else:
             out.append(LeftOut(node_id, name, "no time", "open, but no time for it"))
     return out
@@ -438,11 +471,10 @@ def check_user_order(
             )
             begin = clock
         arrival = midnight + dt.timedelta(seconds=round(clock))
-        wait = begin - clock
+        wait = float(round(begin) - round(clock))
         clock = begin + visit_s
-        visits.append(
-            Visit(site_id, "visit", arrival, wait, midnight + dt.timedelta(seconds=round(clock)))
-        )
+        departure = arrival + dt.timedelta(seconds=wait + round(visit_s))
+        visits.append(Visit(site_id, "visit", arrival, wait, departure))
     if clock > request.day_end_s + 1e-6:
         warnings.append(
             f"the tour ends at {_clock(clock)}, "
