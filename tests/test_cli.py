@@ -119,7 +119,7 @@ def test_plan_speed_scales_durations(run, tmp_path) -> None:
 
 def test_demo_runs_offline_and_says_it_is_not_tiexi(run, tmp_path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
-    code, out, err = run("demo", "--geojson", "demo.geojson")
+    code, out, err = run("demo", "--geojson", "demo.geojson", "--time-limit", "1")
     assert code == 0, err
     assert "NOT Tiexi" in out
     html = (tmp_path / "demo.html").read_text("utf-8")
@@ -352,3 +352,80 @@ def test_malformed_options_are_one_line(run, args, needle) -> None:
     with pytest.raises(SystemExit) as exc:
         run(*args, osm=False)
     assert exc.value.code == 2
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--start-time", "15:00", "--end-time", "14:00"], "is not after the start time"),
+        (["--budget", "5m", "--date", "2026-06-02"], "no site can be visited"),
+        (["--must", "louvre"], "unknown must-visit id 'louvre'"),
+        (["--exclude", "louvre"], "unknown excluded id 'louvre'"),
+        (["--must", "ateneum", "--date", "2026-06-01"], "is closed on 2026-06-01"),
+        (["--start", "60.1450,24.9850", "--date", "2026-06-02"], "off the walking network"),
+        (["--must", "kiasma", "--exclude", "kiasma"], "both in --must and --exclude"),
+    ],
+)
+def test_bad_tour_requests_fail_cleanly(run, tmp_path, args, needle) -> None:
+    out = tmp_path / "out.html"
+    code, _, err = run(
+        "-q",
+        "plan",
+        "--sites",
+        str(demo_sites_path()),
+        "--output",
+        str(out),
+        "--time-limit",
+        "1",
+        *args,
+    )
+    _assert_one_line_error(code, err, needle)
+    assert not out.exists()
+
+
+def test_days_below_one_is_a_usage_error(run) -> None:
+    with pytest.raises(SystemExit) as exc:
+        run("plan", "--days", "0", osm=False)
+    assert exc.value.code == 2
+
+
+def test_optimised_plan_writes_waits_and_left_out_sites(run, tmp_path) -> None:
+    out = tmp_path / "t.geojson"
+    code, _, err = run(
+        "plan",
+        "--sites",
+        str(demo_sites_path()),
+        "--date",
+        "2026-06-01",
+        "--start-time",
+        "13:00",
+        "--budget",
+        "4h",
+        "--start",
+        "station_rautatientori",
+        "--round-trip",
+        "--seed",
+        "3",
+        "--time-limit",
+        "2",
+        "--output",
+        str(tmp_path / "t.html"),
+        "--geojson",
+        str(out),
+        "--gpx",
+        str(tmp_path / "t.gpx"),
+        "--itinerary",
+        str(tmp_path / "t.md"),
+    )
+    assert code == 0, err
+    doc = json.loads(out.read_text("utf-8"))
+    kinds = [
+        f["properties"]["stop_kind"] for f in doc["features"] if f["properties"]["kind"] == "stop"
+    ]
+    assert kinds[0] == "start" and kinds[-1] == "end"
+    left = {item["site_id"]: item["reason"] for item in doc["left_out"]}
+    assert left["ateneum"] == "closed"  # Ateneum does not open on Mondays
+    last = [f for f in doc["features"] if f["properties"]["kind"] == "stop"][-1]["properties"]
+    assert last["arrival"] <= "2026-06-01T17:00:00"
+    assert (tmp_path / "t.gpx").read_text("utf-8").count("<wpt") == len(kinds)
+    assert "Not visited" in (tmp_path / "t.md").read_text("utf-8")

@@ -72,11 +72,13 @@ def _written_by_us(path: Path) -> bool:
             head = handle.read(16384)
     except OSError:
         return False
-    return (
-        f'"generator": "{GENERATOR}"'.encode() in head
-        or (f'<meta name="generator" content="{GENERATOR}"'.encode() in head)
-        or f"generator: {GENERATOR}".encode() in head
+    markers = (
+        f'"generator": "{GENERATOR}"',  # GeoJSON
+        f'<meta name="generator" content="{GENERATOR}"',  # HTML map and itinerary
+        f"generator: {GENERATOR}",  # Markdown itinerary
+        f'creator="{GENERATOR}"',  # GPX
     )
+    return any(marker.encode() in head for marker in markers)
 
 
 def write_text_atomic(path: str | Path, text: str) -> None:

@@ -14,6 +14,7 @@ network.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import json
 from collections.abc import Sequence
@@ -22,6 +23,7 @@ from typing import Any
 
 import gpxpy
 import gpxpy.gpx
+import opening_hours
 from shapely.geometry import mapping
 
 from tourplanner._io import GENERATOR, check_output_path, write_text_atomic
@@ -188,6 +190,19 @@ def write_text(text: str, path: str | Path, *, force: bool = False) -> None:
     write_text_atomic(check_output_path(path, force=force), text)
 
 
+def _zone(lon: float, lat: float) -> dt.tzinfo | None:
+    """Return the time zone at a point (opening-hours-py knows it from coordinates)."""
+    try:
+        begin, *_ = next(
+            opening_hours.OpeningHours("24/7", coords=(lat, lon)).intervals(
+                dt.datetime(2026, 1, 1), dt.datetime(2026, 1, 2)
+            )
+        )
+    except Exception:
+        return None
+    return begin.tzinfo
+
+
 def tour_to_gpx(tour: Tour, *, title: str = "") -> str:
     """Return ``tour`` as GPX 1.1: a waypoint per stop and a track per day.
 
@@ -201,8 +216,11 @@ def tour_to_gpx(tour: Tour, *, title: str = "") -> str:
     Returns
     -------
     str
-        The GPX document (``creator="tourplanner"``).
+        The GPX document (``creator="tourplanner"``). Waypoint times are the
+        arrivals, converted from local time to UTC as GPX requires (omitted
+        where the time zone is unknown).
     """
+    zone = _zone(*tour.stops[0].position) if tour.stops else None
     gpx = gpxpy.gpx.GPX()
     gpx.creator = GENERATOR
     gpx.name = title or None
@@ -213,7 +231,7 @@ def tour_to_gpx(tour: Tour, *, title: str = "") -> str:
             gpxpy.gpx.GPXWaypoint(
                 latitude=lat,
                 longitude=lon,
-                time=stop.arrival,
+                time=(stop.arrival.replace(tzinfo=zone).astimezone(dt.UTC) if zone else None),
                 name=f"{stop.order}. {stop.name}",
                 description=(
                     f"{stop.name_zh} {stop.category}; arrive {stop.arrival:%H:%M}, "
@@ -259,6 +277,20 @@ def _minutes(seconds: float) -> str:
     return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
 
 
+def _totals(tour: Tour) -> str:
+    return (
+        f"{len(tour.visits)} visits, {tour.distance_m / 1000:.2f} km, "
+        f"{_minutes(tour.walking_s)} walking, {_minutes(tour.visiting_s)} on site"
+        + (f", {_minutes(tour.waiting_s)} waiting" if tour.waiting_s >= 60 else "")
+        + (f", score {tour.score:.0f}" if tour.score else "")
+    )
+
+
+def _md(text: str) -> str:
+    """Escape catalogue text for Markdown (no live HTML, no emphasis)."""
+    return html.escape(text, quote=False).replace("*", "\\*").replace("_", "\\_")
+
+
 def itinerary_markdown(
     tour: Tour, *, title: str = "Walking tour", directions: Sequence[Sequence[Step]] | None = None
 ) -> str:
@@ -278,13 +310,8 @@ def itinerary_markdown(
     str
         Markdown.
     """
-    out = [f"<!-- generator: {GENERATOR} -->", f"# {title}", ""]
-    out.append(
-        f"{len(tour.visits)} visits, {tour.distance_m / 1000:.2f} km, "
-        f"{_minutes(tour.walking_s)} walking, {_minutes(tour.visiting_s)} on site"
-        + (f", {_minutes(tour.waiting_s)} waiting" if tour.waiting_s >= 60 else "")
-        + (f", score {tour.score:.0f}" if tour.score else "")
-    )
+    out = [f"<!-- generator: {GENERATOR} -->", f"# {_md(title)}", ""]
+    out.append(_totals(tour))
     for row in _rows(tour, directions):
         if row["type"] == "day":
             day = row["day"]
@@ -293,16 +320,16 @@ def itinerary_markdown(
             stop = row["stop"]
             wait = f", wait {_minutes(stop.wait_s)}" if stop.wait_s >= 60 else ""
             stay = f", {stop.visit_minutes:.0f} min on site" if stop.visit_minutes else ""
-            zh = f" ({stop.name_zh})" if stop.name_zh else ""
+            zh = f" ({_md(stop.name_zh)})" if stop.name_zh else ""
             out.append(
-                f"{stop.order}. **{stop.name}**{zh}: {stop.arrival:%H:%M}-"
+                f"{stop.order}. **{_md(stop.name)}**{zh}: {stop.arrival:%H:%M}-"
                 f"{stop.departure:%H:%M}{wait}{stay}"
             )
         else:
             leg = row["leg"]
             out.append(
                 f"    - walk {_minutes(leg.duration_s)}, {leg.distance_m:.0f} m"
-                + "".join(f"\n        - {s.label}: {s.distance_m:.0f} m" for s in row["steps"])
+                + "".join(f"\n        - {_md(s.label)}: {s.distance_m:.0f} m" for s in row["steps"])
             )
     if tour.left_out:
         out += ["", "## Not visited", ""]
@@ -336,8 +363,7 @@ def itinerary_html(
     e = html.escape
     body = [
         f"<h1>{e(title)}</h1>",
-        f"<p>{len(tour.visits)} visits, {tour.distance_m / 1000:.2f} km, "
-        f"{_minutes(tour.walking_s)} walking, {_minutes(tour.visiting_s)} on site</p>",
+        f"<p>{e(_totals(tour))}</p>",
     ]
     for row in _rows(tour, directions):
         if row["type"] == "day":
@@ -361,6 +387,9 @@ def itinerary_html(
     if tour.left_out:
         items = "".join(f"<li>{e(i.name)}: {e(i.detail)}</li>" for i in tour.left_out)
         body.append(f"<h2>Not visited</h2><ul>{items}</ul>")
+    if tour.skipped:
+        names = ", ".join(e(s.name) for s in tour.skipped)
+        body.append(f'<p class="skipped">Off the street network, skipped: {names}</p>')
     body += [f'<p class="warning">{e(w)}</p>' for w in tour.warnings]
     body.append("<p><small>Street data &copy; OpenStreetMap contributors, ODbL 1.0.</small></p>")
     return (

@@ -357,11 +357,13 @@ def tour_map(
             name=str(provider.name),
             max_zoom=int(provider.get("max_zoom", 19)),
         ).add_to(fmap)
+    lines: list[list[tuple[float, float]]] = []
     if offline:
         if graph is None:
             msg = "an offline map needs the street graph to draw instead of tiles"
             raise ValueError(msg)
         lines = street_lines(graph, tour, margin_m=400.0)
+    if lines:
         folium.PolyLine(  # type: ignore[no-untyped-call]
             [_latlon(line, shift) for line in lines],
             color="#9e9e9e",
@@ -370,6 +372,7 @@ def tour_map(
             interactive=False,
             class_name="tp-street",
         ).add_to(folium.FeatureGroup(name="Streets (OpenStreetMap)").add_to(fmap))
+    if offline:
         root.html.add_child(
             folium.Element(
                 f"<script>window.addEventListener('load',function(){{"
@@ -434,7 +437,7 @@ def tour_map(
         padding_top_left=(30, 30),
         padding_bottom_right=(370, 30),  # keep the route clear of the panel
     )
-    folium.LayerControl(collapsed=True).add_to(fmap)
+    folium.LayerControl(collapsed=True, position="topleft").add_to(fmap)
     return fmap
 
 

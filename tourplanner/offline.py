@@ -107,9 +107,10 @@ def street_lines(
 ) -> list[list[tuple[float, float]]]:
     """Return the streets around ``tour`` as simplified lon/lat lines.
 
-    Each street is drawn once (not once per direction), clipped to the tour's
-    bounding box grown by ``margin_m``, simplified to ``tolerance_m`` and
-    rounded to 1e-5 degrees (about a metre).
+    Each street is drawn once (not once per direction); the streets kept are
+    those that meet the tour's bounding box grown by ``margin_m`` (whole, not
+    cut at the box), simplified to ``tolerance_m`` and rounded to 1e-5 degrees
+    (about a metre).
 
     Parameters
     ----------
@@ -135,24 +136,22 @@ def street_lines(
     d_lon = margin_m / (111_320.0 * max(0.1, math.cos(math.radians(mid_lat))))
     frame = box(min(lons) - d_lon, min(lats) - d_lat, max(lons) + d_lon, max(lats) + d_lat)
     tolerance_deg = tolerance_m / 111_320.0
-    seen: set[tuple[int, int]] = set()
+    seen: set[tuple[tuple[float, float], ...]] = set()
     lines: list[list[tuple[float, float]]] = []
     for u, v, data in graph.edges(data=True):
-        if (v, u) in seen or (u, v) in seen:
-            continue
-        seen.add((u, v))
         geometry = data.get("geometry")
         if geometry is None:
-            geometry = LineString(
-                [
-                    (graph.nodes[u]["x"], graph.nodes[u]["y"]),
-                    (graph.nodes[v]["x"], graph.nodes[v]["y"]),
-                ]
-            )
+            a, b = graph.nodes[u], graph.nodes[v]
+            geometry = LineString([(a["x"], a["y"]), (b["x"], b["y"])])
         if not frame.intersects(geometry):
             continue
         simple = geometry.simplify(tolerance_deg)
         coords = [(round(x, 5), round(y, 5)) for x, y in simple.coords]
-        if len(coords) >= 2:
-            lines.append(coords)
+        # each street once: the two directions of a way (and parallel edges that
+        # coincide) share their coordinates, up to the direction
+        key = min(tuple(coords), tuple(coords[::-1]))
+        if len(coords) < 2 or key in seen:
+            continue
+        seen.add(key)
+        lines.append(coords)
     return lines

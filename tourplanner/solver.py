@@ -245,6 +245,7 @@ class _Gaps:
             self.arr = route.arr[1:]
             self.route = np.zeros(n, dtype=np.int64)
             self.pos = np.arange(n, dtype=np.int64)
+            self.days = np.full(n, route.day, dtype=np.int64)
         else:
             self.origin = np.concatenate([r.r[:-1] for r in routes])
             self.dest = np.concatenate([r.r[1:] for r in routes])
@@ -255,7 +256,7 @@ class _Gaps:
                 [np.full(len(r.nodes) - 1, i, dtype=np.int64) for i, r in enumerate(routes)]
             )
             self.pos = np.concatenate([np.arange(len(r.nodes) - 1, dtype=np.int64) for r in routes])
-        self.days = np.array([r.day for r in routes], dtype=np.int64)[self.route]
+            self.days = np.array([r.day for r in routes], dtype=np.int64)[self.route]
 
 
 class _Engine:
@@ -407,46 +408,44 @@ class _Engine:
         return True
 
 
+def _lone_visit_obstacle(problem: Problem, model: _Model, day: int, copies: IntArray) -> str | None:
+    """Why a site cannot be visited alone on ``day`` (None if it can)."""
+    open_copies = [int(v) for v in copies if model.closing[day, v] >= model.opening[day, v]]
+    if not open_copies:
+        return "it is closed"
+    arrival = problem.day_start[day] + float(model.travel[0, open_copies[0]])
+    back_earliest = math.inf
+    for v in open_copies:
+        begin = max(arrival, float(model.opening[day, v]))
+        if begin <= model.closing[day, v] + _EPS:
+            back = begin + float(model.service[v] + model.travel[v, 1])
+            if back <= problem.day_end[day] + _EPS:
+                return None
+            back_earliest = min(back_earliest, back)
+    if back_earliest < math.inf:
+        return (
+            f"back at the end at {back_earliest:g} at the earliest, "
+            f"after the day end {problem.day_end[day]:g}"
+        )
+    last = max(float(model.closing[day, v]) for v in open_copies)
+    return f"reached at {arrival:g} at the earliest, after its last window closes at {last:g}"
+
+
 def _check_must_visit_alone(problem: Problem, model: _Model) -> None:
     """Raise if a must-visit site cannot be visited even on an otherwise empty day."""
     for node in sorted(problem.must_visit):
-        g = model.customers.index(node)
-        copies = np.flatnonzero(model.group == g)
-        reasons: list[str] = []
-        for d in range(model.n_days):
-            day = f"day {d}: " if model.n_days > 1 else ""
-            open_copies = [v for v in copies if model.closing[d, v] >= model.opening[d, v]]
-            if not open_copies:
-                reasons.append(f"{day}closed")
-                continue
-            arrival = problem.day_start[d] + model.travel[0, copies[0]]
-            fits = False
-            for v in open_copies:
-                begin = max(arrival, model.opening[d, v])
-                back = begin + model.service[v] + model.travel[v, 1]
-                if begin > model.closing[d, v] + _EPS:
-                    continue
-                if back > problem.day_end[d] + _EPS:
-                    reasons.append(
-                        f"{day}back at the end at {back:g} at the earliest, "
-                        f"after the day end {problem.day_end[d]:g}"
-                    )
-                    continue
-                fits = True
+        copies = np.flatnonzero(model.group == model.customers.index(node)).astype(np.int64)
+        reasons = []
+        for day in range(model.n_days):
+            obstacle = _lone_visit_obstacle(problem, model, day, copies)
+            if obstacle is None:
                 break
-            if fits:
-                break
-            if not reasons or not reasons[-1].startswith(day + "back"):
-                last = max(model.closing[d, v] for v in open_copies)
-                reasons.append(
-                    f"{day}reached at {arrival:g} at the earliest, "
-                    f"after its last window closes at {last:g}"
-                )
+            reasons.append(f"day {day}: {obstacle}" if model.n_days > 1 else obstacle)
         else:
             msg = (
-                f"must-visit site {node} cannot be visited from the start and back to "
-                f"the end within the day ({'; '.join(reasons)}); relax its window, "
-                "the day bounds or drop it from must_visit"
+                f"must-visit site {node} cannot be visited between leaving the start and "
+                f"returning to the end ({'; '.join(reasons)}); relax its opening hours or "
+                "the day bounds, or drop it from must_visit"
             )
             raise InfeasibleTourError(msg)
 
