@@ -429,3 +429,83 @@ def test_optimised_plan_writes_waits_and_left_out_sites(run, tmp_path) -> None:
     assert last["arrival"] <= "2026-06-01T17:00:00"
     assert (tmp_path / "t.gpx").read_text("utf-8").count("<wpt") == len(kinds)
     assert "Not visited" in (tmp_path / "t.md").read_text("utf-8")
+
+
+def test_compare_and_audit_commands(run, tmp_path, helsinki_pbf, cache_dir) -> None:
+    paths = []
+    for day in ("2026-06-01", "2026-06-02"):
+        path = tmp_path / f"{day}.geojson"
+        code, _, err = run(
+            "-q",
+            "plan",
+            "--sites",
+            str(demo_sites_path()),
+            "--date",
+            day,
+            "--start-time",
+            "13:00",
+            "--budget",
+            "3h",
+            "--time-limit",
+            "1",
+            "--output",
+            str(tmp_path / f"{day}.html"),
+            "--geojson",
+            str(path),
+        )
+        assert code == 0, err
+        paths.append(str(path))
+    code, out, err = run(
+        "-q",
+        "compare",
+        *paths,
+        "--output",
+        str(tmp_path / "c.html"),
+        "--csv",
+        str(tmp_path / "c.csv"),
+    )
+    assert code == 0, err
+    assert "walking km" in out and "2026-06-01" in out
+    assert (tmp_path / "c.csv").read_text("utf-8").startswith("# generator: tourplanner")
+    code, _, err = run(
+        "-q", "compare", paths[0], str(demo_sites_path()), "--output", str(tmp_path / "d.html")
+    )
+    _assert_one_line_error(code, err, "not a tour written by tourplanner")
+    code, _, err = run("-q", "compare", paths[0], "--output", str(tmp_path / "e.html"))
+    _assert_one_line_error(code, err, "at least two tours")
+    # the demo sites are OSM features of the same extract: nothing is flagged -> exit 0
+    code, out, err = run(
+        "-q",
+        "audit",
+        "--sites",
+        str(demo_sites_path()),
+        "--osm-file",
+        str(helsinki_pbf),
+        "--cache-dir",
+        str(cache_dir),
+        osm=False,
+    )
+    assert code == 0, err
+    assert "0 of 16 sites flagged" in out
+    # a site moved by the Tiexi GCJ-02 shift is flagged -> exit 1 (no datum flag outside China,
+    # but it is far from OpenStreetMap's position)
+    doc = json.loads(demo_sites_path().read_text("utf-8"))
+    doc["features"][0]["geometry"]["coordinates"][0] += 0.0061
+    doc["features"][0]["geometry"]["coordinates"][1] += 0.0024
+    moved = tmp_path / "moved.geojson"
+    moved.write_text(json.dumps(doc), "utf-8")
+    code, out, err = run(
+        "-q",
+        "audit",
+        "--sites",
+        str(moved),
+        "--osm-file",
+        str(helsinki_pbf),
+        "--cache-dir",
+        str(cache_dir),
+        osm=False,
+    )
+    assert code == 1, err
+    assert "ateneum (Ateneum)" in out
+    code, _, err = run("-q", "audit", "--sites", str(demo_sites_path()), osm=False)
+    _assert_one_line_error(code, err, "no OpenStreetMap source")

@@ -14,7 +14,7 @@ import json
 import logging
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn, cast
 
@@ -53,6 +53,7 @@ _ITINERARY_TYPES = {
     ".htm": itinerary_html,
 }
 EXIT_USAGE = 2
+_BUREAU_HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {}
 
 
 class _UsageError(TourplannerError):
@@ -318,6 +319,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_tour_options(demo, default_output="demo.html")
     demo.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+
+    from tourplanner.cli_bureau import add_parsers  # noqa: PLC0415 - it imports this module
+
+    _BUREAU_HANDLERS.update(add_parsers(commands))
     return parser
 
 
@@ -570,7 +575,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     _configure_logging(args.quiet)
-    handlers = {"sites": _cmd_sites, "plan": _cmd_plan, "demo": _cmd_demo}
+    handlers = {"sites": _cmd_sites, "plan": _cmd_plan, "demo": _cmd_demo, **_BUREAU_HANDLERS}
     try:
         return handlers[args.command](args)
     except TourplannerError as exc:
