@@ -19,7 +19,15 @@ import osmium
 
 from tourplanner.errors import NetworkDataError
 
-__all__ = ["OSM_SUFFIXES", "extract_ways", "parse_way_filter", "write_osm_xml"]
+__all__ = [
+    "OSM_SUFFIXES",
+    "check_osm_file",
+    "extract_ways",
+    "osm_file",
+    "parse_way_filter",
+    "unreadable",
+    "write_osm_xml",
+]
 
 OSM_SUFFIXES: Final[tuple[str, ...]] = (".osm.pbf", ".pbf", ".osm", ".osm.xml", ".xml", ".osm.bz2")
 
@@ -137,6 +145,43 @@ class _WayCollector(osmium.SimpleHandler):
             self.nodes[ref] = coord
 
 
+def check_osm_file(path: Path) -> None:
+    """Raise :class:`NetworkDataError` unless ``path`` is a non-empty OSM extract.
+
+    Parameters
+    ----------
+    path
+        The file the user gave.
+    """
+    if not path.is_file():
+        what = "is a directory" if path.is_dir() else "does not exist"
+        msg = f"OSM file {path} {what}: give an existing .osm.pbf, .osm or .osm.bz2 extract"
+        raise NetworkDataError(msg)
+    if not path.name.lower().endswith(OSM_SUFFIXES):
+        msg = f"OSM file {path} has an unknown type: give an .osm.pbf, .osm or .osm.bz2 extract"
+        raise NetworkDataError(msg)
+    if path.stat().st_size == 0:
+        msg = f"OSM file {path} is empty: give a non-empty OpenStreetMap extract"
+        raise NetworkDataError(msg)
+
+
+def osm_file(path: Path) -> osmium.io.File:
+    """Return ``path`` for pyosmium with its format named (it only knows lower-case suffixes)."""
+    name = path.name.lower()
+    fmt = "pbf" if name.endswith("pbf") else "osm.bz2" if name.endswith(".bz2") else "osm"
+    return osmium.io.File(str(path), fmt)
+
+
+def unreadable(path: Path, exc: BaseException) -> NetworkDataError:
+    """Return the error for an extract pyosmium cannot parse (``exc`` is its error)."""
+    first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    msg = (
+        f"OSM file {path} cannot be read as OpenStreetMap data ({first}): "
+        "give an .osm.pbf, .osm or .osm.bz2 extract"
+    )
+    return NetworkDataError(msg)
+
+
 def extract_ways(path: Path, keep: TagPredicate, bbox: BBox) -> dict[str, Any]:
     """Read the ways of a local OSM extract that ``keep`` admits within ``bbox``.
 
@@ -162,18 +207,10 @@ def extract_ways(path: Path, keep: TagPredicate, bbox: BBox) -> dict[str, Any]:
         If the file cannot be parsed as OpenStreetMap data.
     """
     collector = _WayCollector(keep, bbox)
-    name = path.name.lower()
-    # name the format explicitly: pyosmium only recognises lower-case suffixes
-    fmt = "pbf" if name.endswith("pbf") else "osm.bz2" if name.endswith(".bz2") else "osm"
     try:
-        collector.apply_file(osmium.io.File(str(path), fmt), locations=True)
+        collector.apply_file(osm_file(path), locations=True)
     except (RuntimeError, ValueError, OSError) as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        msg = (
-            f"OSM file {path} cannot be read as OpenStreetMap data ({first}): "
-            "give an .osm.pbf, .osm or .osm.bz2 extract"
-        )
-        raise NetworkDataError(msg) from None
+        raise unreadable(path, exc) from None
     elements: list[dict[str, Any]] = []
     for node_id, (lon, lat) in collector.nodes.items():
         node: dict[str, Any] = {"type": "node", "id": node_id, "lat": lat, "lon": lon}

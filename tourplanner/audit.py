@@ -58,7 +58,7 @@ from shapely import MultiPolygon, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
 from tourplanner import settings
-from tourplanner._osmfile import OSM_SUFFIXES
+from tourplanner._osmfile import check_osm_file, osm_file, unreadable
 from tourplanner.datum import wgs84_to_gcj02
 from tourplanner.errors import NetworkDataError
 from tourplanner.graph import _configure_osmnx, _host_resolves, _offline_osmnx
@@ -232,19 +232,6 @@ def _shape_features(
     return frame.iloc[order].reset_index(drop=True)
 
 
-def _check_osm_file(path: Path) -> None:
-    if not path.is_file():
-        what = "is a directory" if path.is_dir() else "does not exist"
-        msg = f"OSM file {path} {what}: give an existing .osm.pbf, .osm or .osm.bz2 extract"
-        raise NetworkDataError(msg)
-    if not path.name.lower().endswith(OSM_SUFFIXES):
-        msg = f"OSM file {path} has an unknown type: give an .osm.pbf, .osm or .osm.bz2 extract"
-        raise NetworkDataError(msg)
-    if path.stat().st_size == 0:
-        msg = f"OSM file {path} is empty: give a non-empty OpenStreetMap extract"
-        raise NetworkDataError(msg)
-
-
 def _way_geometry(way: Any) -> BaseGeometry | None:
     """Return a way's line, or polygon if closed, over the nodes the extract has (as osmnx)."""
     nodes = [(n.ref, (n.lon, n.lat)) for n in way.nodes if n.location.valid()]
@@ -258,12 +245,9 @@ def _way_geometry(way: Any) -> BaseGeometry | None:
 
 
 def _read_file(path: Path) -> list[tuple[str, int, dict[str, str], BaseGeometry]]:
-    name = path.name.lower()
-    # name the format explicitly: pyosmium only recognises lower-case suffixes
-    fmt = "pbf" if name.endswith("pbf") else "osm.bz2" if name.endswith(".bz2") else "osm"
     wkb = osmium.geom.WKBFactory()
     processor = (
-        osmium.FileProcessor(osmium.io.File(str(path), fmt))
+        osmium.FileProcessor(osm_file(path))
         .with_locations()
         .with_areas(osmium.filter.KeyFilter(*_RELEVANT))
         .with_filter(osmium.filter.KeyFilter(*_NAME_KEYS, *_ZH_KEYS[1:]))
@@ -334,17 +318,12 @@ def osm_features_from_file(path: str | Path, area: Polygon | MultiPolygon) -> gp
     array([['way', 8033120, 'tourism=museum']], dtype=object)
     """
     path = Path(path)
-    _check_osm_file(path)
+    check_osm_file(path)
     logger.info("Reading named OpenStreetMap features from %s", path)
     try:
         records = _read_file(path)
     except (RuntimeError, ValueError, OSError) as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        msg = (
-            f"OSM file {path} cannot be read as OpenStreetMap data ({first}): "
-            "give an .osm.pbf, .osm or .osm.bz2 extract"
-        )
-        raise NetworkDataError(msg) from None
+        raise unreadable(path, exc) from None
     features = _shape_features(records, area)
     logger.info("Found %d named features in the study area", len(features))
     return features

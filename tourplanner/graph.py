@@ -46,7 +46,7 @@ from shapely import MultiPolygon, Polygon, box
 from shapely.geometry.base import BaseGeometry
 
 from tourplanner import settings
-from tourplanner._osmfile import OSM_SUFFIXES, extract_ways, parse_way_filter, write_osm_xml
+from tourplanner._osmfile import check_osm_file, extract_ways, parse_way_filter, write_osm_xml
 from tourplanner.errors import NetworkDataError
 
 __all__ = [
@@ -288,16 +288,7 @@ def graph_from_osm_file(path: str | Path, area: Polygon | MultiPolygon) -> nx.Mu
         in the area.
     """
     path = Path(path)
-    if not path.is_file():
-        what = "is a directory" if path.is_dir() else "does not exist"
-        msg = f"OSM file {path} {what}: give an existing .osm.pbf, .osm or .osm.bz2 extract"
-        raise NetworkDataError(msg)
-    if not path.name.lower().endswith(OSM_SUFFIXES):
-        msg = f"OSM file {path} has an unknown type: give an .osm.pbf, .osm or .osm.bz2 extract"
-        raise NetworkDataError(msg)
-    if path.stat().st_size == 0:
-        msg = f"OSM file {path} is empty: give a non-empty OpenStreetMap extract"
-        raise NetworkDataError(msg)
+    check_osm_file(path)
     _configure_osmnx(settings.cache_dir())
     keep = parse_way_filter(ox._overpass._get_network_filter(_NETWORK_TYPE))
     buffered = _buffered(area, _QUERY_BUFFER_M)
