@@ -509,3 +509,62 @@ def test_compare_and_audit_commands(run, tmp_path, helsinki_pbf, cache_dir) -> N
     assert "ateneum (Ateneum)" in out
     code, _, err = run("-q", "audit", "--sites", str(demo_sites_path()), osm=False)
     _assert_one_line_error(code, err, "no OpenStreetMap source")
+
+
+def test_catchments_and_coverage_commands(run, tmp_path, helsinki_pbf, cache_dir) -> None:
+    common = [
+        "--sites",
+        str(demo_sites_path()),
+        "--osm-file",
+        str(helsinki_pbf),
+        "--cache-dir",
+        str(cache_dir),
+    ]
+    code, out, err = run(
+        "-q",
+        "catchments",
+        *common,
+        "--minutes",
+        "5,10",
+        "--output",
+        str(tmp_path / "c.html"),
+        "--geojson",
+        str(tmp_path / "c.geojson"),
+        osm=False,
+    )
+    assert code == 0, err
+    doc = json.loads((tmp_path / "c.geojson").read_text("utf-8"))
+    assert doc["generator"] == "tourplanner"
+    assert len(doc["features"]) == 3 * 2  # three stations, two limits
+    assert {f["properties"]["minutes"] for f in doc["features"]} == {5.0, 10.0}
+    code, out, err = run(
+        "-q",
+        "coverage",
+        *common,
+        "--limit-minutes",
+        "5",
+        "--output",
+        str(tmp_path / "v.html"),
+        "--csv",
+        str(tmp_path / "v.csv"),
+        osm=False,
+    )
+    assert code == 0, err
+    assert "sites are more than 5 min on foot from any station" in out
+    csv = (tmp_path / "v.csv").read_text("utf-8")
+    assert csv.startswith("# generator: tourplanner") and "nearest_station" in csv
+    code, _, err = run(
+        "-q",
+        "catchments",
+        *common,
+        "--from",
+        "louvre",
+        "--output",
+        str(tmp_path / "x.html"),
+        osm=False,
+    )
+    _assert_one_line_error(code, err, "unknown origin id 'louvre'")
+    assert not (tmp_path / "x.html").exists()
+    with pytest.raises(SystemExit) as exc:
+        run("catchments", "--minutes", "0,5", osm=False)
+    assert exc.value.code == 2
