@@ -304,6 +304,28 @@ def test_incompatible_must_visits_raise() -> None:
     assert sorted(solve(two_days, max_iterations=10).routes) == [(1,), (2,)]
 
 
+def test_pairs_without_path_are_never_travelled() -> None:
+    # Site 2 has no path to or from the depot: it can only sit between 1 and 3.
+    inf = np.inf
+    travel = np.array([[0, 1, inf, 2], [1, 0, 1, 1], [inf, 1, 0, 1], [2, 1, 1, 0]])
+    problem = Problem.single_window(
+        travel, score=[0, 1, 5, 1], service=[0, 0, 0, 0], open=[0] * 4, close=[10] * 4
+    )
+    solution = solve(problem, max_iterations=30)
+    assert check_routes(problem, solution.routes) == []
+    assert solution.score == 7.0
+    assert solution.routes[0] in ((1, 2, 3), (3, 2, 1))
+
+
+def test_must_visit_without_path_names_the_site() -> None:
+    travel = np.array([[0, np.inf], [np.inf, 0]])
+    problem = Problem.single_window(
+        travel, score=[0, 1], service=[0, 0], open=[0, 0], close=[9, 9], must_visit=[1]
+    )
+    with pytest.raises(InfeasibleTourError, match=r"site 1 .*no path"):
+        solve(problem, max_iterations=5)
+
+
 def test_unreachable_end_raises() -> None:
     problem = Problem.single_window(
         [[0, 9], [9, 0]], score=[0, 1], service=[0, 0], open=[0, 0], close=[5, 5], end=1

@@ -96,7 +96,9 @@ def _normalise_windows(raw: Iterable[Iterable[float]], *, day: int, node: int) -
     return tuple(merged)
 
 
-def _frozen_array(values: ArrayLike, name: str, ndim: int) -> NDArray[np.float64]:
+def _frozen_array(
+    values: ArrayLike, name: str, ndim: int, *, allow_inf: bool = False
+) -> NDArray[np.float64]:
     try:
         array = np.array(values, dtype=np.float64)
     except (TypeError, ValueError) as exc:
@@ -105,8 +107,9 @@ def _frozen_array(values: ArrayLike, name: str, ndim: int) -> NDArray[np.float64
     if array.ndim != ndim:
         msg = f"{name} must have {ndim} dimension(s), got shape {array.shape}"
         raise _fail(msg)
-    if not np.all(np.isfinite(array)):
-        msg = f"{name} contains NaN or infinite values; give finite numbers"
+    if np.any(np.isnan(array)) or (not allow_inf and not np.all(np.isfinite(array))):
+        what = "NaN" if allow_inf else "NaN or infinite values"
+        msg = f"{name} contains {what}; give finite numbers"
         raise _fail(msg)
     if np.any(array < 0):
         bad = np.argwhere(array < 0)[0]
@@ -123,8 +126,9 @@ class Problem:
     Parameters
     ----------
     travel : ndarray, shape (n, n)
-        Travel time from node ``i`` to node ``j``; finite and non-negative. It need
-        not be symmetric nor satisfy the triangle inequality.
+        Travel time from node ``i`` to node ``j``, non-negative; ``inf`` marks a
+        pair with no path. It need not be symmetric nor satisfy the triangle
+        inequality.
     score : ndarray, shape (n,)
         Profit collected by visiting a node, ``>= 0``.
     service : ndarray, shape (n,)
@@ -171,7 +175,7 @@ class Problem:
     excluded: frozenset[int] = field(default_factory=frozenset)
 
     def __post_init__(self) -> None:
-        travel = _frozen_array(self.travel, "travel", 2)
+        travel = _frozen_array(self.travel, "travel", 2, allow_inf=True)
         n = travel.shape[0]
         if travel.shape != (n, n) or n < 1:
             msg = f"travel must be a square (n, n) matrix with n >= 1, got shape {travel.shape}"

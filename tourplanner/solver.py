@@ -60,6 +60,7 @@ __all__ = ["SearchParams", "solve"]
 logger = logging.getLogger(__name__)
 
 _BIG = 1e18
+_NO_PATH = 1e15
 _EPS = 1e-9
 
 FloatArray = NDArray[np.float64]
@@ -130,7 +131,8 @@ class _Model:
         self.group = np.array(group, dtype=np.int64)
         self.n_groups = len(self.customers)
         self.size = len(base)
-        travel = problem.travel[np.ix_(self.base, self.base)].copy()
+        # No path (inf) becomes a finite but prohibitive time: no NaN arithmetic.
+        travel = np.minimum(problem.travel[np.ix_(self.base, self.base)], _NO_PATH)
         if problem.start == problem.end:
             travel[0, 1] = travel[1, 0] = 0.0
         self.travel = travel
@@ -163,10 +165,21 @@ class _Model:
         self.must_order = sorted(self.must_groups, key=lambda g: (self.urgency[g], g))
         self.vertices = np.arange(2, self.size, dtype=np.int64)
         self.gainful = self.vertices[self.prize[2:] > 0]
-        scale = np.median(travel[travel > 0]) if np.any(travel > 0) else 1.0
+        usable = travel[(travel > 0) & (travel < _NO_PATH)]
+        scale = np.median(usable) if usable.size else 1.0
         self.ratio_eps = 1e-3 * float(scale)
+        self.metric = _satisfies_triangle_inequality(travel, self.service)
         positive = self.prize[2:][self.prize[2:] > 0]
         self.mean_prize = float(positive.mean()) if positive.size else 1.0
+
+
+def _satisfies_triangle_inequality(travel: FloatArray, service: FloatArray) -> bool:
+    """Whether no detour through a site (its visit included) beats a direct trip."""
+    for j in range(2, travel.shape[0]):
+        detour = travel[:, j, None] + (service[j] + _EPS) + travel[None, j, :]
+        if np.any(detour < travel):
+            return False
+    return True
 
 
 @dataclass
@@ -324,15 +337,26 @@ class _Engine:
         for group in missing:
             if not self.place(state, group, explore=noise > 0):
                 return False
-        cand = m.gainful[~state.used[m.group[m.gainful]]]
-        while cand.size:
+        cand = self._unvisited(state)
+        # With the triangle inequality (service included), a site that fits
+        # nowhere cannot fit after more insertions: it is dropped for this fill.
+        # Without it, all unvisited sites are checked again once none fits.
+        recheck = False
+        while True:
+            if not cand.size:
+                if not recheck:
+                    break
+                cand, recheck = self._unvisited(state), False
+                continue
             gaps = _Gaps(state)
             ok, shift = self._evaluate(gaps, cand)
             fits = ok.any(axis=0)
-            if not fits.all():  # sites that fit nowhere now never will in this fill
+            if not fits.all():
                 if not fits.any():
-                    break
+                    cand = cand[:0]
+                    continue
                 cand, ok, shift = cand[fits], ok[:, fits], shift[:, fits]
+            recheck = not m.metric
             np.maximum(shift, 0.0, out=shift)
             shift += m.ratio_eps
             ratio = np.where(ok, m.prize_sq[cand] / shift, -1.0)
@@ -344,10 +368,15 @@ class _Engine:
             cand = cand[m.group[cand] != m.group[v]]
         return True
 
+    def _unvisited(self, state: _State) -> IntArray:
+        """Return the copies with a score whose site is not visited."""
+        m = self.m
+        return m.gainful[~state.used[m.group[m.gainful]]]
+
     def replace(self, state: _State) -> bool:
         """Apply the best replacement of a visit by a higher-scoring site."""
         m = self.m
-        cand = m.gainful[~state.used[m.group[m.gainful]]]
+        cand = self._unvisited(state)
         if not cand.size:
             return False
         best_gain = 1e-9
@@ -413,6 +442,8 @@ def _lone_visit_obstacle(problem: Problem, model: _Model, day: int, copies: IntA
     open_copies = [int(v) for v in copies if model.closing[day, v] >= model.opening[day, v]]
     if not open_copies:
         return "it is closed"
+    if model.travel[0, open_copies[0]] >= _NO_PATH:
+        return "there is no path to it from the start"
     arrival = problem.day_start[day] + float(model.travel[0, open_copies[0]])
     back_earliest = math.inf
     for v in open_copies:
@@ -496,7 +527,8 @@ def solve(
         The model.
     time_limit : float, default 10.0
         Wall-clock budget in seconds; the best solution found so far is returned
-        when it runs out (an anytime search).
+        when it runs out (an anytime search). The search stops earlier once every
+        site is visited.
     seed : int, default 0
         Seed of the random choices.
     max_iterations : int, optional
@@ -556,9 +588,11 @@ def solve(
     temperature0 = params.temperature * model.mean_prize
     seg_len, seg_pos, stale = 1, 0, 0
     iteration = 0
+    # Every site with a score visited: nothing left to gain.
+    ceiling = float(sum(problem.score[node] for node in model.customers))
     while max_iterations is None or iteration < max_iterations:
         now = time.perf_counter()
-        if now >= deadline:
+        if now >= deadline or best.score >= ceiling - 1e-9:
             break
         iteration += 1
         if max_iterations is not None:
