@@ -35,6 +35,7 @@ test: lint
 bench: $(STAMP)
 	$(BIN)/python benchmarks/matrix.py
 	$(BIN)/python benchmarks/optw.py
+	$(BIN)/python benchmarks/catchments.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache
