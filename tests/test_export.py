@@ -29,9 +29,10 @@ from tourplanner.export import (
     write_text,
 )
 from tourplanner.maps import format_minutes
+from tourplanner.optimise import Request, check_user_order
 from tourplanner.planner import plan_tour
 from tourplanner.routing import OffNetworkSite
-from tourplanner.tour import LeftOut, Tour, assemble_tour, timed_visits
+from tourplanner.tour import LeftOut, Tour, assemble_tour
 
 EVIL = "<img src=x onerror=alert(1)>"
 GPX_NS = "http://www.topografix.com/GPX/1/1"
@@ -53,21 +54,28 @@ def tour(helsinki_graph, evil_sites) -> Tour:
     return plan.tour
 
 
+def _timed(sites, matrix, order, start):
+    request = Request(
+        date=start.date(), start=order[0], start_time=start.time(), end_time=dt.timedelta(hours=23)
+    )
+    return check_user_order(sites, matrix, request, order)[0]
+
+
 @pytest.fixture(scope="module")
 def two_days(helsinki_graph, evil_sites, helsinki_snapping, helsinki_matrix) -> Tour:
     """A two-day tour with a left-out and a skipped site."""
     days = [
-        timed_visits(
+        _timed(
             evil_sites,
             helsinki_matrix,
             ["station_rautatientori", "ateneum", "kiasma"],
-            start_time=dt.datetime(2026, 6, 2, 10, 0),
+            dt.datetime(2026, 6, 2, 10, 0),
         ),
-        timed_visits(
+        _timed(
             evil_sites,
             helsinki_matrix,
             ["helsinki_cathedral", "old_market_hall", "amos_rex"],
-            start_time=dt.datetime(2026, 6, 3, 9, 30),
+            dt.datetime(2026, 6, 3, 9, 30),
         ),
     ]
     return assemble_tour(
