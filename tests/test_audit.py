@@ -728,3 +728,24 @@ def test_only_one_feature_is_named_like_ateneum(helsinki_features: gpd.GeoDataFr
     """The property test above relies on it."""
     scores = [name_similarity("Ateneum", n) for n in helsinki_features["name"]]
     assert sum(s >= 0.75 for s in scores) == 1
+
+
+def test_missing_from_catalogue_lists_unmatched_tourist_features(helsinki_pbf, helsinki_sites):
+    from tourplanner.audit import missing_from_catalogue
+    from tourplanner.graph import study_area
+
+    features = osm_features_from_file(helsinki_pbf, study_area(helsinki_sites))
+    report = audit(helsinki_sites, features)
+    missing = missing_from_catalogue(report, features)
+    matched = set(zip(report["osm_type"], report["osm_id"], strict=True))
+    assert len(missing) > 0
+    for osm_type, osm_id, kind in zip(
+        missing["osm_type"], missing["osm_id"], missing["kind"], strict=True
+    ):
+        assert (osm_type, osm_id) not in matched
+        assert not kind.startswith(("railway=", "public_transport="))
+    assert "Ateneum" not in set(missing["name"])  # in the catalogue, so matched
+    # a thinner catalogue lacks what it dropped
+    thinner = helsinki_sites.drop(index="kiasma")
+    again = missing_from_catalogue(audit(thinner, features), features)
+    assert set(again["osm_id"]) - set(missing["osm_id"]) == {8042215}

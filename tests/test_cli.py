@@ -487,6 +487,7 @@ def test_compare_and_audit_commands(run, tmp_path, helsinki_pbf, cache_dir) -> N
     )
     assert code == 0, err
     assert "0 of 16 sites flagged" in out
+    assert "In OpenStreetMap but not in the catalogue" in out  # the thin side
     # a site moved by the Tiexi GCJ-02 shift is flagged -> exit 1 (no datum flag outside China,
     # but it is far from OpenStreetMap's position)
     doc = json.loads(demo_sites_path().read_text("utf-8"))

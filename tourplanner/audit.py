@@ -70,6 +70,7 @@ __all__ = [
     "OVERPASS_TAGS",
     "audit",
     "features_from_osmnx",
+    "missing_from_catalogue",
     "name_similarity",
     "normalise_name",
     "osm_features_from_file",
@@ -833,3 +834,53 @@ def _note(
         else:
             parts.append(f"it is {snap:.0f} m from the nearest walkable street")
     return "; ".join(parts)
+
+
+#: Feature kinds a walking-tour catalogue would be expected to list.
+_TOURIST_PREFIXES: Final = ("tourism=", "historic=", "heritage=", "leisure=park", "amenity=arts")
+
+
+def missing_from_catalogue(report: pd.DataFrame, features: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Return the tourist features OpenStreetMap has that no catalogue site matched.
+
+    This is the "thin" side of the audit: museums, attractions, heritage and
+    parks in the study area that the catalogue does not list (stations and
+    markets are left out: a catalogue need not list every one).
+
+    Parameters
+    ----------
+    report
+        The result of :func:`audit` (its ``osm_type``/``osm_id`` matches).
+    features
+        The OSM features the audit was run against.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The unmatched features, in the columns of :data:`FEATURE_COLUMNS`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from shapely import Point
+    >>> features = gpd.GeoDataFrame(
+    ...     {"osm_type": ["node", "node"], "osm_id": [1, 2], "name": ["A", "B"],
+    ...      "name_zh": ["", ""], "name_en": ["", ""],
+    ...      "kind": ["tourism=museum", "railway=station"]},
+    ...     geometry=[Point(0, 0), Point(1, 1)], crs=4326)
+    >>> report = pd.DataFrame({"osm_type": [None], "osm_id": [pd.NA]})
+    >>> list(missing_from_catalogue(report, features)["name"])
+    ['A']
+    """
+    matched = {
+        (str(t), int(i))
+        for t, i in zip(report["osm_type"], report["osm_id"], strict=True)
+        if isinstance(t, str) and not pd.isna(i)
+    }
+    keep = [
+        str(kind).startswith(_TOURIST_PREFIXES) and (str(t), int(i)) not in matched
+        for t, i, kind in zip(
+            features["osm_type"], features["osm_id"], features["kind"], strict=True
+        )
+    ]
+    return features[keep]

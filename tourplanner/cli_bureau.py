@@ -234,6 +234,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 def _cmd_audit(args: argparse.Namespace) -> int:
     from tourplanner.audit import (  # noqa: PLC0415
         audit,
+        missing_from_catalogue,
         osm_features_from_file,
         osm_features_from_overpass,
     )
@@ -271,6 +272,12 @@ def _cmd_audit(args: argparse.Namespace) -> int:
             else "."
         )
     )
+    missing = missing_from_catalogue(report, features)
+    if len(missing):
+        listed = ", ".join(
+            f"{n} ({k})" for n, k in zip(missing["name"], missing["kind"], strict=True)
+        )
+        print(f"\nIn OpenStreetMap but not in the catalogue ({len(missing)}): {listed}")
     _write_csv(report, args.csv, force=args.force)
     return 1 if len(flagged) else 0
 
