@@ -26,6 +26,7 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal
 
 import numpy as np
@@ -81,6 +82,31 @@ def _delta(lon: FloatArray, lat: FloatArray) -> tuple[FloatArray, FloatArray]:
     return np.where(outside, 0.0, dlon), np.where(outside, 0.0, dlat)
 
 
+def _invert(
+    forward: Callable[[ArrayLike, ArrayLike], tuple[FloatArray, FloatArray]],
+    lon: FloatArray,
+    lat: FloatArray,
+    *,
+    start: tuple[FloatArray, FloatArray],
+    tolerance_deg: float,
+    max_iter: int,
+) -> tuple[FloatArray, FloatArray]:
+    """Solve ``forward(x) == (lon, lat)`` by fixed-point iteration from ``start``.
+
+    Each step subtracts the residual of the forward transform; the shifts are
+    smooth and small, so this converges in a few steps.
+    """
+    x_lon, x_lat = start[0].copy(), start[1].copy()
+    for _ in range(max_iter):
+        f_lon, f_lat = forward(x_lon, x_lat)
+        e_lon, e_lat = f_lon - lon, f_lat - lat
+        x_lon = x_lon - e_lon
+        x_lat = x_lat - e_lat
+        if max(float(np.max(np.abs(e_lon))), float(np.max(np.abs(e_lat)))) < tolerance_deg:
+            break
+    return x_lon, x_lat
+
+
 def _as_arrays(lon: ArrayLike, lat: ArrayLike) -> tuple[FloatArray, FloatArray]:
     return np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
 
@@ -127,17 +153,14 @@ def gcj02_to_wgs84(
         WGS-84 longitude and latitude.
     """
     g_lon, g_lat = _as_arrays(lon, lat)
-    w_lon, w_lat = g_lon.copy(), g_lat.copy()
-    for _ in range(max_iter):
-        f_lon, f_lat = wgs84_to_gcj02(w_lon, w_lat)
-        e_lon, e_lat = f_lon - g_lon, f_lat - g_lat
-        w_lon = w_lon - e_lon
-        w_lat = w_lat - e_lat
-        if float(np.max(np.abs(np.concatenate([np.ravel(e_lon), np.ravel(e_lat)])))) < (
-            tolerance_deg
-        ):
-            break
-    return w_lon, w_lat
+    return _invert(
+        wgs84_to_gcj02,
+        g_lon,
+        g_lat,
+        start=(g_lon, g_lat),
+        tolerance_deg=tolerance_deg,
+        max_iter=max_iter,
+    )
 
 
 def gcj02_to_bd09(lon: ArrayLike, lat: ArrayLike) -> tuple[FloatArray, FloatArray]:
@@ -179,17 +202,10 @@ def bd09_to_gcj02(
         GCJ-02 longitude and latitude.
     """
     b_lon, b_lat = _as_arrays(lon, lat)
-    g_lon, g_lat = _bd09_to_gcj02_published(b_lon, b_lat)
-    for _ in range(max_iter):
-        f_lon, f_lat = gcj02_to_bd09(g_lon, g_lat)
-        e_lon, e_lat = f_lon - b_lon, f_lat - b_lat
-        g_lon = g_lon - e_lon
-        g_lat = g_lat - e_lat
-        if float(np.max(np.abs(np.concatenate([np.ravel(e_lon), np.ravel(e_lat)])))) < (
-            tolerance_deg
-        ):
-            break
-    return g_lon, g_lat
+    start = _bd09_to_gcj02_published(b_lon, b_lat)
+    return _invert(
+        gcj02_to_bd09, b_lon, b_lat, start=start, tolerance_deg=tolerance_deg, max_iter=max_iter
+    )
 
 
 def wgs84_to_bd09(lon: ArrayLike, lat: ArrayLike) -> tuple[FloatArray, FloatArray]:
