@@ -33,7 +33,6 @@ Examples
 
 from __future__ import annotations
 
-import contextlib
 import difflib
 import functools
 import logging
@@ -52,7 +51,6 @@ import osmium
 import osmnx as ox
 import pandas as pd
 import pyproj
-import requests
 import shapely
 from shapely import MultiPolygon, Point, Polygon
 from shapely.geometry.base import BaseGeometry
@@ -60,8 +58,7 @@ from shapely.geometry.base import BaseGeometry
 from tourplanner import settings
 from tourplanner._osmfile import check_osm_file, osm_file, unreadable
 from tourplanner.datum import wgs84_to_gcj02
-from tourplanner.errors import NetworkDataError
-from tourplanner.graph import _configure_osmnx, _host_resolves, _offline_osmnx
+from tourplanner.graph import _configure_osmnx, overpass_errors
 from tourplanner.routing import Snapping
 
 __all__ = [
@@ -390,22 +387,10 @@ def osm_features_from_overpass(
         If the Overpass API cannot be reached or refuses the request.
     """
     _configure_osmnx(Path(cache_folder) if cache_folder is not None else settings.cache_dir())
-    online = _host_resolves(ox.settings.overpass_url)
     logger.info("Downloading named features from %s", ox.settings.overpass_url)
     try:
-        with contextlib.nullcontext() if online else _offline_osmnx():
+        with overpass_errors("OpenStreetMap features", "use --osm-file FILE with a local extract"):
             gdf = ox.features_from_polygon(area, tags=dict(OVERPASS_TAGS))
-    except requests.RequestException as exc:
-        reason = type(exc).__name__ if online else "no network: the host does not resolve"
-        msg = (
-            f"cannot download OpenStreetMap features from {ox.settings.overpass_url} "
-            f"({reason}) and no cached copy exists: use --osm-file FILE with a local extract"
-        )
-        raise NetworkDataError(msg) from None
-    except ox._errors.ResponseStatusCodeError as exc:
-        first = (str(exc).splitlines() or [""])[0][:200]
-        msg = f"the Overpass API refused the request ({first}): try again later or use --osm-file"
-        raise NetworkDataError(msg) from None
     except ox._errors.InsufficientResponseError:
         return _empty_features()
     return features_from_osmnx(gdf, area)

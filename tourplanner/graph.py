@@ -53,6 +53,7 @@ __all__ = [
     "CACHE_FORMAT",
     "add_travel_times",
     "cache_key",
+    "overpass_errors",
     "graph_from_osm_file",
     "graph_from_overpass",
     "load_graph",
@@ -183,6 +184,42 @@ def _offline_osmnx() -> Iterator[None]:
         ox.settings.doh_url_template, ox.settings.overpass_rate_limit = saved
 
 
+@contextlib.contextmanager
+def overpass_errors(what: str, fix: str) -> Iterator[None]:
+    """Run an osmnx Overpass call, turning network failures into one-line errors.
+
+    Offline (the endpoint's host does not resolve), osmnx may still answer
+    from its HTTP cache, and otherwise fails at once instead of waiting.
+
+    Parameters
+    ----------
+    what
+        What is being downloaded, for the message (e.g. ``"the street network"``).
+    fix
+        What the user can do instead.
+
+    Raises
+    ------
+    NetworkDataError
+        If the API cannot be reached or refuses the request.
+    """
+    online = _host_resolves(ox.settings.overpass_url)
+    try:
+        with contextlib.nullcontext() if online else _offline_osmnx():
+            yield
+    except requests.RequestException as exc:
+        reason = type(exc).__name__ if online else "no network: the host does not resolve"
+        msg = (
+            f"cannot download {what} from {ox.settings.overpass_url} ({reason}) "
+            f"and no cached copy exists: {fix}"
+        )
+        raise NetworkDataError(msg) from None
+    except ox._errors.ResponseStatusCodeError as exc:
+        first = (str(exc).splitlines() or [""])[0][:200]
+        msg = f"the Overpass API refused the request ({first}): try again later or use --osm-file"
+        raise NetworkDataError(msg) from None
+
+
 def _buffered(area: Polygon | MultiPolygon, metres: float) -> Polygon | MultiPolygon:
     """Grow a WGS-84 area by ``metres`` (in its UTM zone), as osmnx does before a query."""
     projected, crs = ox.projection.project_geometry(area)
@@ -230,15 +267,10 @@ def graph_from_overpass(
         If the API cannot be reached or the area has no walkable streets.
     """
     _configure_osmnx(Path(cache_folder) if cache_folder is not None else settings.cache_dir())
-    no_network = (
-        f"cannot download the street network from {ox.settings.overpass_url} "
-        "({reason}) and no cached copy exists: use --osm-file FILE with a local extract, "
-        "or run 'tourplanner demo' for the offline demo"
-    )
-    online = _host_resolves(ox.settings.overpass_url)
     logger.info("Downloading the walking network from %s", ox.settings.overpass_url)
+    fix = "use --osm-file FILE with a local extract, or run 'tourplanner demo' for the offline demo"
     try:
-        with contextlib.nullcontext() if online else _offline_osmnx():
+        with overpass_errors("the street network", fix):
             graph = ox.graph_from_polygon(
                 area,
                 network_type=_NETWORK_TYPE,
@@ -246,13 +278,6 @@ def graph_from_overpass(
                 retain_all=True,
                 truncate_by_edge=_TRUNCATE_BY_EDGE,
             )
-    except requests.RequestException as exc:
-        reason = type(exc).__name__ if online else "no network: the host does not resolve"
-        raise NetworkDataError(no_network.format(reason=reason)) from None
-    except ox._errors.ResponseStatusCodeError as exc:
-        first = (str(exc).splitlines() or [""])[0][:200]
-        msg = f"the Overpass API refused the request ({first}): try again later or use --osm-file"
-        raise NetworkDataError(msg) from None
     except (ox._errors.InsufficientResponseError, ValueError):
         msg = "the study area has no walkable streets in OpenStreetMap: check the sites or area"
         raise NetworkDataError(msg) from None
