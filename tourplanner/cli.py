@@ -12,7 +12,6 @@ import argparse
 import datetime as dt
 import json
 import logging
-import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -24,7 +23,23 @@ from shapely import Polygon
 from shapely.geometry import shape
 
 from tourplanner import __version__, settings
+from tourplanner._cliargs import (
+    TIME_FORMS,
+    add_global_options,
+    check_global_options,
+    parse_bbox,
+    parse_date,
+    parse_days,
+    parse_duration,
+    parse_ids,
+    parse_point,
+    parse_positive,
+    parse_seconds,
+    parse_speed,
+    parse_time,
+)
 from tourplanner._io import check_output_path
+from tourplanner._terminal import configure_logging, plural, render_table, step, tour_summary
 from tourplanner.demo import DEMO_NOTICE, demo_osm_path, demo_sites_path
 from tourplanner.directions import tour_directions
 from tourplanner.errors import TourplannerError
@@ -36,12 +51,11 @@ from tourplanner.export import (
     write_geojson,
     write_text,
 )
-from tourplanner.graph import load_graph, study_area, study_area_from_bbox
-from tourplanner.maps import format_minutes, resolve_tiles, tour_map, write_map
+from tourplanner.graph import load_graph, study_area
+from tourplanner.maps import resolve_tiles, tour_map, write_map
 from tourplanner.planner import check_site_ids, plan_tour
 from tourplanner.routing import DEFAULT_MAX_SNAP_M
 from tourplanner.sites import bundled_catalogue_path, load_sites, sites_from_records
-from tourplanner.tour import Tour
 
 __all__ = ["main"]
 
@@ -67,114 +81,16 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
 
 
-def _ids(text: str) -> list[str]:
-    ids = [part.strip() for part in text.split(",") if part.strip()]
-    if not ids:
-        msg = f"no site ids in {text!r}: give ids separated by commas"
-        raise argparse.ArgumentTypeError(msg)
-    return ids
-
-
-def _speed(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        msg = f"walking speed {text!r} is not a number: give km/h, e.g. 4.5"
-        raise argparse.ArgumentTypeError(msg) from None
-    if not 0.5 <= value <= 15.0:
-        msg = f"walking speed {value:g} km/h is implausible: give 0.5-15 km/h"
-        raise argparse.ArgumentTypeError(msg)
-    return value
-
-
-def _time(text: str) -> dt.time:
-    try:
-        return dt.time.fromisoformat(text)
-    except ValueError:
-        msg = f"time {text!r} is not HH:MM: give e.g. 09:30"
-        raise argparse.ArgumentTypeError(msg) from None
-
-
-_POINT = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$")
-_DURATION = re.compile(r"^\s*(?:(\d+(?:\.\d+)?)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?\s*$")
-
-
-def _point(text: str) -> str | tuple[float, float]:
-    match = _POINT.match(text)
-    if match is None:
-        return text.strip()
-    lat, lon = float(match.group(1)), float(match.group(2))
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        msg = f"point {text!r} is not LAT,LON in degrees: give e.g. 41.7917,123.3646"
-        raise argparse.ArgumentTypeError(msg)
-    return (lat, lon)
-
-
-def _duration(text: str) -> dt.timedelta:
-    match = _DURATION.match(text)
-    if match is None or not (match.group(1) or match.group(2)):
-        msg = f"duration {text!r} is not like 4h, 90m or 2h30m"
-        raise argparse.ArgumentTypeError(msg)
-    hours = float(match.group(1) or 0)
-    minutes = int(match.group(2) or 0)
-    duration = dt.timedelta(hours=hours, minutes=minutes)
-    if duration <= dt.timedelta(0):
-        msg = f"duration {text!r} is not positive: give e.g. 4h"
-        raise argparse.ArgumentTypeError(msg)
-    return duration
-
-
-def _days(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        msg = f"--days {text!r} is less than 1: plan at least one day"
-        raise argparse.ArgumentTypeError(msg)
-    return value
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not value > 0:
-        msg = f"time limit {text!r} is not a positive number of seconds"
-        raise argparse.ArgumentTypeError(msg)
-    return value
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        msg = f"date {text!r} is not YYYY-MM-DD: give e.g. 2026-05-01"
-        raise argparse.ArgumentTypeError(msg) from None
-
-
-def _bbox(text: str) -> Polygon:
-    try:
-        west, south, east, north = (float(v) for v in text.split(","))
-    except ValueError:
-        msg = f"bounding box {text!r} is not WEST,SOUTH,EAST,NORTH: give four numbers"
-        raise argparse.ArgumentTypeError(msg) from None
-    try:
-        return study_area_from_bbox(west, south, east, north)
-    except TourplannerError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def _positive(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not value > 0:
-        msg = f"{text!r} is not a positive number of metres"
-        raise argparse.ArgumentTypeError(msg)
-    return value
+_ids = parse_ids
+_speed = parse_speed
+_time = parse_time
+_point = parse_point
+_duration = parse_duration
+_days = parse_days
+_seconds = parse_seconds
+_date = parse_date
+_bbox = parse_bbox
+_positive = parse_positive
 
 
 def _add_network_options(parser: argparse.ArgumentParser) -> None:
@@ -238,10 +154,17 @@ def _add_tour_options(parser: argparse.ArgumentParser, *, default_output: str) -
     )
     until = parser.add_mutually_exclusive_group()
     until.add_argument(
-        "--end-time", type=_time, metavar="HH:MM", help="latest end of each day (default 18:00)"
+        "--end-time",
+        type=_time,
+        metavar="HH:MM",
+        help="latest end of each day, e.g. 18:00 or 6pm (default: the later of 18:00 and "
+        "--start-time + 9 h)",
     )
     until.add_argument(
-        "--budget", type=_duration, metavar="DURATION", help="time available per day, e.g. 4h, 90m"
+        "--budget",
+        type=_duration,
+        metavar="DURATION",
+        help="time available per day from --start-time instead of --end-time, e.g. 4h, 4h30, 270m",
     )
     parser.add_argument("--seed", type=int, default=0, help="optimiser seed (default 0)")
     parser.add_argument(
@@ -259,7 +182,7 @@ def _add_tour_options(parser: argparse.ArgumentParser, *, default_output: str) -
         type=_time,
         default=dt.time(9, 0),
         metavar="HH:MM",
-        help="arrival at the first stop (default 09:00)",
+        help=f"arrival at the first stop of each day: {TIME_FORMS} (default 09:00)",
     )
     parser.add_argument(
         "--output",
@@ -286,10 +209,9 @@ def _add_tour_options(parser: argparse.ArgumentParser, *, default_output: str) -
     )
     parser.add_argument(
         "--tiles",
-        default="OpenStreetMap.Mapnik",
         metavar="PROVIDER",
         help="xyzservices tile provider (default OpenStreetMap.Mapnik; 'Gaode.Normal' shifts "
-        "the drawing to GCJ-02)",
+        "the drawing to GCJ-02); not with --offline, which draws streets instead of tiles",
     )
     parser.add_argument(
         "--force", action="store_true", help="replace output files tourplanner did not write"
@@ -302,7 +224,6 @@ def _parser() -> argparse.ArgumentParser:
         description="Walking tours through Tiexi District's industrial heritage, on real streets.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
 
@@ -323,16 +244,8 @@ def _parser() -> argparse.ArgumentParser:
     from tourplanner.cli_bureau import add_parsers  # noqa: PLC0415 - it imports this module
 
     _BUREAU_HANDLERS.update(add_parsers(commands))
+    add_global_options(parser, commands.choices.values())
     return parser
-
-
-def _configure_logging(quiet: bool) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("tourplanner: %(message)s"))
-    root = logging.getLogger("tourplanner")
-    root.handlers[:] = [handler]
-    root.setLevel(logging.WARNING if quiet else logging.INFO)
-    root.propagate = False
 
 
 def _sites_table(sites: gpd.GeoDataFrame) -> str:
@@ -354,13 +267,14 @@ def _sites_table(sites: gpd.GeoDataFrame) -> str:
             .to_numpy(),
         }
     )
-    return table.to_string(index=False)
+    return render_table(table.set_index("id"))
 
 
 def _cmd_sites(args: argparse.Namespace) -> int:
     sites = load_sites(args.sites or bundled_catalogue_path())
     print(_sites_table(sites))
-    print(f"\n{len(sites)} sites; coordinates in WGS-84; ±m is the stated position accuracy.")
+    accuracy = "±m is the stated position accuracy"
+    print(f"\n{plural(len(sites), 'site')}; coordinates in WGS-84; {accuracy}.")
     return 0
 
 
@@ -427,19 +341,6 @@ def _with_points(
     return sites, ids[0], ids[1]
 
 
-def _summary(tour: Tour) -> str:
-    lines = [
-        f"{stop.order:>2}. {stop.arrival:%H:%M}-{stop.departure:%H:%M}  {stop.name}"
-        + (f" ({stop.name_zh})" if stop.name_zh else "")
-        for stop in tour.stops
-    ]
-    lines.append(
-        f"{len(tour.stops)} stops, {tour.distance_m / 1000:.2f} km, "
-        f"{format_minutes(tour.walking_s)} walking, {tour.start:%H:%M}-{tour.end:%H:%M}"
-    )
-    return "\n".join(lines)
-
-
 def _plan_and_write(
     args: argparse.Namespace,
     *,
@@ -461,7 +362,11 @@ def _plan_and_write(
     if args.itinerary is not None and args.itinerary.suffix.lower() not in _ITINERARY_TYPES:
         msg = f"itinerary {args.itinerary} must end in .md or .html: choose one of those"
         raise _UsageError(msg)
-    resolve_tiles(args.tiles, offline=args.offline)
+    resolve_tiles(args.tiles or "OpenStreetMap.Mapnik", offline=args.offline)
+    if args.offline and args.tiles is not None:
+        msg = f"--tiles {args.tiles} has no effect with --offline (it draws the streets): drop one"
+        raise _UsageError(msg)
+    args.tiles = args.tiles or "OpenStreetMap.Mapnik"
     sites, start, end = _with_points(load_sites(sites_path), args)
     for what, ids in (
         ("stop", args.stops or []),
@@ -480,32 +385,34 @@ def _plan_and_write(
         raise _UsageError(msg)
     if area is None:
         area = study_area(sites, margin_m=getattr(args, "margin_m", 500.0))
-    graph = load_graph(
-        area,
-        osm_file=osm_file,
-        speed_kmh=getattr(args, "speed_kmh", settings.DEFAULT_WALKING_SPEED_KMH),
-        use_cache=not args.no_cache,
-        cache_folder=getattr(args, "cache_dir", None),
-    )
+    with step("loading the street network"):
+        graph = load_graph(
+            area,
+            osm_file=osm_file,
+            speed_kmh=getattr(args, "speed_kmh", settings.DEFAULT_WALKING_SPEED_KMH),
+            use_cache=not args.no_cache,
+            cache_folder=getattr(args, "cache_dir", None),
+        )
     logger.info(
         "Walking network: %d nodes, %d edges", graph.number_of_nodes(), graph.number_of_edges()
     )
-    plan = plan_tour(
-        graph,
-        sites,
-        stops=args.stops,
-        start=start,
-        end=end,
-        round_trip=args.round_trip,
-        days=args.days,
-        must=args.must,
-        exclude=args.exclude,
-        start_time=start_time,
-        end_time=end_time,
-        seed=args.seed,
-        time_limit=args.time_limit,
-        max_snap_m=getattr(args, "max_snap_m", DEFAULT_MAX_SNAP_M),
-    )
+    with step("checking your stops" if args.stops else f"planning (up to {args.time_limit:g} s)"):
+        plan = plan_tour(
+            graph,
+            sites,
+            stops=args.stops,
+            start=start,
+            end=end,
+            round_trip=args.round_trip,
+            days=args.days,
+            must=args.must,
+            exclude=args.exclude,
+            start_time=start_time,
+            end_time=end_time,
+            seed=args.seed,
+            time_limit=args.time_limit,
+            max_snap_m=getattr(args, "max_snap_m", DEFAULT_MAX_SNAP_M),
+        )
     steps = tour_directions(graph, plan.tour.legs)
     fmap = tour_map(
         plan.tour,
@@ -528,7 +435,7 @@ def _plan_and_write(
         write_text(
             render(plan.tour, title=title, directions=steps), args.itinerary, force=args.force
         )
-    print(_summary(plan.tour))
+    print(tour_summary(plan.tour))
     print("Written: " + ", ".join(str(p) for p in given))
     return 0
 
@@ -574,9 +481,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     parser = _parser()
     args = parser.parse_args(argv)
-    _configure_logging(args.quiet)
     handlers = {"sites": _cmd_sites, "plan": _cmd_plan, "demo": _cmd_demo, **_BUREAU_HANDLERS}
     try:
+        check_global_options(args)
+        configure_logging(quiet=args.quiet, verbose=args.verbose, debug=args.debug)
         return handlers[args.command](args)
     except TourplannerError as exc:
         message = " ".join(str(exc).split())

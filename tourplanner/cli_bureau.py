@@ -17,8 +17,16 @@ import folium
 import geopandas as gpd
 import networkx as nx
 import pandas as pd
-from tqdm import tqdm
 
+from tourplanner._cliargs import parse_minutes_list, parse_positive_minutes
+from tourplanner._terminal import (
+    merged_lines,
+    plural,
+    progress_bar,
+    render_table,
+    terminal_width,
+    wrap,
+)
 from tourplanner.cli import _add_network_options, _area_from_file, _ids, _UsageError
 from tourplanner.errors import NetworkDataError, TourError
 from tourplanner.graph import load_graph, study_area
@@ -32,23 +40,8 @@ logger = logging.getLogger("tourplanner")
 Handler = Callable[[argparse.Namespace], int]
 
 
-def _minutes_list(text: str) -> list[float]:
-    try:
-        values = [float(v) for v in text.split(",") if v.strip()]
-    except ValueError:
-        values = []
-    if not values or any(not v > 0 for v in values):
-        msg = f"minutes {text!r} are not positive numbers: give e.g. 5,10,15"
-        raise argparse.ArgumentTypeError(msg)
-    return sorted(set(values))
-
-
-def _positive_minutes(text: str) -> float:
-    values = _minutes_list(text)
-    if len(values) != 1:
-        msg = f"limit {text!r} is not one number of minutes: give e.g. 10"
-        raise argparse.ArgumentTypeError(msg)
-    return values[0]
+_minutes_list = parse_minutes_list
+_positive_minutes = parse_positive_minutes
 
 
 def _check_outputs(args: argparse.Namespace, *names: str) -> None:
@@ -85,6 +78,15 @@ def _write_csv(frame: pd.DataFrame, path: Path | None, *, force: bool) -> None:
     from tourplanner.export import write_text  # noqa: PLC0415
 
     write_text(f"# generator: tourplanner\n{frame.to_csv()}", path, force=force)
+
+
+def _write_json(frame: pd.DataFrame, path: Path | None, *, force: bool) -> None:
+    if path is None:
+        return
+    from tourplanner.export import write_text  # noqa: PLC0415
+
+    records = frame.reset_index().to_json(orient="records", force_ascii=False, indent=1)
+    write_text(f'{{"generator": "tourplanner", "rows": {records}}}\n', path, force=force)
 
 
 def _base_map(sites: gpd.GeoDataFrame) -> folium.Map:
@@ -129,7 +131,7 @@ def _cmd_catchments(args: argparse.Namespace) -> int:
             raise TourError(msg)
     snapping = snap_sites(graph, sites.loc[origins], max_distance_m=args.max_snap_m)
     on_network = [o for o in origins if o in snapping.site_ids]
-    with tqdm(total=len(on_network), desc="catchments", unit="origin", disable=args.quiet) as bar:
+    with progress_bar(len(on_network), "catchments", "origin") as bar:
         result = catchments(
             graph,
             snapping,
@@ -138,7 +140,7 @@ def _cmd_catchments(args: argparse.Namespace) -> int:
             progress=lambda done, total: bar.update(done - bar.n),
         )
     table = result.drop(columns="geometry")
-    print(table.to_string(index=False))
+    print(render_table(table, index=False))
     fmap = _base_map(sites)
     for minutes in sorted(args.minutes, reverse=True):
         layer = folium.FeatureGroup(name=f"{minutes:g} min walk").add_to(fmap)
@@ -168,19 +170,23 @@ def _cmd_catchments(args: argparse.Namespace) -> int:
 def _cmd_coverage(args: argparse.Namespace) -> int:
     from tourplanner.catchments import coverage  # noqa: PLC0415
 
-    _check_outputs(args, "output", "csv")
+    _check_outputs(args, "output", "csv", "json")
     sites, graph = _sites_and_graph(args)
     snapping = snap_sites(graph, sites, max_distance_m=args.max_snap_m)
     for off in snapping.off_network:
         logger.warning("%s (%s) is off the walking network", off.site_id, off.name)
     matrix = walk_matrix(graph, snapping)
     table = coverage(matrix, sites, limit_minutes=args.limit_minutes)
-    print(table.to_string(float_format=lambda v: f"{v:.1f}"))
+    print(render_table(table, float_format=lambda v: f"{v:.1f}"))
     outside = table[~table["within_limit"]]
-    print(
-        f"\n{len(outside)} of {len(table)} sites are more than {args.limit_minutes:g} min "
-        "on foot from any station" + (": " + ", ".join(outside.index) if len(outside) else ".")
+    verb = "is" if len(outside) == 1 else "are"
+    print()
+    summary = (
+        f"{len(outside)} of {plural(len(table), 'site')} {verb} more than "
+        f"{args.limit_minutes:g} min on foot from any station"
+        + (": " + ", ".join(outside.index) if len(outside) else ".")
     )
+    print("\n".join(wrap(summary, terminal_width())))
     fmap = _base_map(sites)
     within = folium.FeatureGroup(name=f"within {args.limit_minutes:g} min of a station")
     beyond = folium.FeatureGroup(name=f"beyond {args.limit_minutes:g} min")
@@ -203,6 +209,7 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
     folium.LayerControl(collapsed=False).add_to(fmap)
     write_map(fmap, args.output, force=args.force)
     _write_csv(table, args.csv, force=args.force)
+    _write_json(table, args.json, force=args.force)
     return 0
 
 
@@ -214,7 +221,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         summarise,
     )
 
-    _check_outputs(args, "output", "csv")
+    _check_outputs(args, "output", "csv", "json")
     if len(args.tours) < 2:
         msg = "compare needs at least two tours: give two or more GeoJSON files from plan"
         raise _UsageError(msg)
@@ -225,9 +232,12 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     table = comparison_table(
         [summarise(doc, label) for doc, label in zip(docs, labels, strict=True)]
     )
-    print(table.to_string())
+    print(render_table(table.drop(index="sites")))
+    for label in table.columns:
+        print("\n".join(wrap(f"{label}: {table.loc['sites', label]!s}", terminal_width())))
     write_map(comparison_map(docs, labels), args.output, force=args.force)
     _write_csv(table, args.csv, force=args.force)
+    _write_json(table.T.rename_axis("tour"), args.json, force=args.force)
     return 0
 
 
@@ -239,7 +249,7 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         osm_features_from_overpass,
     )
 
-    _check_outputs(args, "csv")
+    _check_outputs(args, "csv", "json")
     sites = load_sites(args.sites or bundled_catalogue_path())
     area = study_area(sites, margin_m=args.margin_m)
     try:
@@ -262,23 +272,24 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         logger.warning("No street network for the audit (%s): skipping the street check", exc)
     report = audit(sites, features, snapping=snapping)
     columns = ["name", "osm_name", "distance_m", "flagged", "note"]
-    print(report[columns].to_string(float_format=lambda v: f"{v:.0f}"))
+    print(render_table(report[columns], float_format=lambda v: f"{v:.0f}"))
     flagged = report[report["flagged"]]
-    print(
-        f"\n{len(flagged)} of {len(report)} sites flagged"
-        + (
-            ": " + ", ".join(f"{i} ({report.loc[i, 'name']})" for i in flagged.index)
-            if len(flagged)
-            else "."
-        )
+    summary = f"{len(flagged)} of {plural(len(report), 'site')} flagged" + (
+        ": " + ", ".join(f"{i} ({report.loc[i, 'name']})" for i in flagged.index)
+        if len(flagged)
+        else "."
     )
+    print("\n" + "\n".join(wrap(summary, terminal_width())))
     missing = missing_from_catalogue(report, features)
     if len(missing):
-        listed = ", ".join(
-            f"{n} ({k})" for n, k in zip(missing["name"], missing["kind"], strict=True)
+        listed = merged_lines(
+            [f"{n} ({k})" for n, k in zip(missing["name"], missing["kind"], strict=True)]
         )
-        print(f"\nIn OpenStreetMap but not in the catalogue ({len(missing)}): {listed}")
+        print(f"\nIn OpenStreetMap but not in the catalogue ({plural(len(listed), 'feature')}):")
+        for line in listed:
+            print("\n".join(wrap(f"  {line}", terminal_width())))
     _write_csv(report, args.csv, force=args.force)
+    _write_json(report.drop(columns="geometry", errors="ignore"), args.json, force=args.force)
     return 1 if len(flagged) else 0
 
 
@@ -315,7 +326,14 @@ def add_parsers(commands: Any) -> dict[str, Handler]:
         metavar="M,...",
         help="walking minutes (default 5,10,15)",
     )
-    catch.add_argument("--output", "-o", type=Path, default=Path("catchments.html"), metavar="FILE")
+    catch.add_argument(
+        "--output",
+        "-o",
+        type=Path,
+        default=Path("catchments.html"),
+        metavar="FILE",
+        help="HTML map of the catchments to write (default catchments.html)",
+    )
     catch.add_argument("--geojson", type=Path, metavar="FILE", help="also write the polygons")
     catch.add_argument(
         "--force", action="store_true", help="replace files tourplanner did not write"
@@ -333,14 +351,32 @@ def add_parsers(commands: Any) -> dict[str, Handler]:
         metavar="M",
         help="walk considered close (default 10 min)",
     )
-    cov.add_argument("--output", "-o", type=Path, default=Path("coverage.html"), metavar="FILE")
+    cov.add_argument(
+        "--output",
+        "-o",
+        type=Path,
+        default=Path("coverage.html"),
+        metavar="FILE",
+        help="HTML map of the sites within and beyond the walk to write (default coverage.html)",
+    )
     cov.add_argument("--csv", type=Path, metavar="FILE", help="also write the table as CSV")
+    cov.add_argument("--json", type=Path, metavar="FILE", help="also write the table as JSON")
     cov.add_argument("--force", action="store_true", help="replace files tourplanner did not write")
 
     comp = commands.add_parser("compare", help="compare tours written by 'plan --geojson'")
     comp.add_argument("tours", type=Path, nargs="+", metavar="TOUR.geojson")
-    comp.add_argument("--output", "-o", type=Path, default=Path("compare.html"), metavar="FILE")
+    comp.add_argument(
+        "--output",
+        "-o",
+        type=Path,
+        default=Path("compare.html"),
+        metavar="FILE",
+        help="HTML map with one layer per tour to write (default compare.html)",
+    )
     comp.add_argument("--csv", type=Path, metavar="FILE", help="also write the table as CSV")
+    comp.add_argument(
+        "--json", type=Path, metavar="FILE", help="also write the table as JSON (one row a tour)"
+    )
     comp.add_argument(
         "--force", action="store_true", help="replace files tourplanner did not write"
     )
@@ -351,6 +387,7 @@ def add_parsers(commands: Any) -> dict[str, Handler]:
     aud.add_argument("--sites", type=Path, metavar="FILE", help="catalogue (default: Tiexi)")
     _add_network_options(aud)
     aud.add_argument("--csv", type=Path, metavar="FILE", help="also write the report as CSV")
+    aud.add_argument("--json", type=Path, metavar="FILE", help="also write the report as JSON")
     aud.add_argument("--force", action="store_true", help="replace files tourplanner did not write")
     return {
         "catchments": _cmd_catchments,
