@@ -340,7 +340,8 @@ def tour_summary(tour: Tour, *, width: int | None = None) -> str:
     if tour.left_out:
         lines.append(f"Left out: {plural(len(tour.left_out), 'site')}")
         for left in tour.left_out:
-            lines.extend(wrap(f"  - {left.name}: {left.detail}", width))
+            body = wrap(f"{left.name}: {left.detail}", width - 4)
+            lines.extend(("  - " if i == 0 else "    ") + part for i, part in enumerate(body))
     return "\n".join(lines)
 
 

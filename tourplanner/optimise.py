@@ -351,15 +351,43 @@ def _left_out(
             continue
         name = str(sites.loc[node_id, "name"])
         node = tp.node_ids.index(node_id)
-        hours = sites.loc[node_id, "opening_hours"]
         if node_id in tp.closed_all_days:
             out.append(LeftOut(node_id, name, "closed", f"closed on {dates}"))
         elif not any(_open_during(tp.problem, node, d) for d in range(tp.problem.n_days)):
-            detail = f"closed during your hours (opening hours {hours!r})"
+            detail = _not_during_your_hours(tp, sites, node_id)
             out.append(LeftOut(node_id, name, "closed", detail))
         else:
             out.append(LeftOut(node_id, name, "no time", "open, but no time for it"))
     return out
+
+
+def _not_during_your_hours(tp: TourProblem, sites: gpd.GeoDataFrame, site_id: str) -> str:
+    """Say whether a site is closed in the user's hours or open but too briefly for the visit."""
+    row = sites.loc[site_id]
+    hours = row["opening_hours"] if isinstance(row["opening_hours"], str) else None
+    first, last = tp.problem.day_start[0], tp.problem.day_end[0]
+    overlaps = [
+        (lo, hi)
+        for date in tp.dates
+        for lo, hi in open_intervals(hours, date, lat=row.geometry.y, lon=row.geometry.x)
+        if lo < last and hi > first
+    ]
+    if not overlaps:
+        return f"closed during your hours {_clock(first)}-{_clock(last)} (opening hours {hours!r})"
+    lo, hi = overlaps[0]
+    minutes = float(row["visit_minutes"])
+    return (
+        f"open {_clock(lo)}-{_clock(hi)}, but a {minutes:.0f}-min visit does not fit between "
+        f"{_clock(max(lo, first))} and {_clock(min(hi, last))}"
+    )
+
+
+def _closed_when(hours: str | None, date: dt.date, *, lat: float, lon: float) -> str:
+    """``"on Mondays"`` when the site is closed that weekday for weeks, else ``"on Mon 01 Jun"``."""
+    weeks = [date + dt.timedelta(weeks=k) for k in range(1, 5)]
+    if not any(open_intervals(hours, day, lat=lat, lon=lon) for day in weeks):
+        return f"on {date:%A}s"
+    return f"on {date:%a %d %b}"
 
 
 def optimise_tour(
@@ -464,7 +492,14 @@ def check_user_order(
             visit_s=visit_s,
         )
         begin = earliest_start(windows, clock)
-        if begin is None:
+        if begin is None and not windows:
+            lat, lon = row.geometry.y, row.geometry.x
+            warnings.append(
+                f"{row['name']} is closed {_closed_when(hours, request.date, lat=lat, lon=lon)} "
+                f"({request.date:%a %d %b}; opening hours {hours!r})"
+            )
+            begin = clock
+        elif begin is None:
             warnings.append(
                 f"{row['name']} cannot be visited when you arrive at {_clock(clock)} "
                 f"on {request.date:%a %d %b} (opening hours {hours!r})"

@@ -18,6 +18,7 @@ Examples
 
 from __future__ import annotations
 
+import difflib
 import json
 import math
 import re
@@ -344,7 +345,10 @@ def sites_from_records(
         seen.add(site_id)
         category = str(record["category"]).strip()
         if category not in CATEGORIES:
-            msg = f"{where}: unknown category {category!r}: use one of {', '.join(CATEGORIES)}"
+            close = difflib.get_close_matches(category, CATEGORIES, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            known = ", ".join(CATEGORIES)
+            msg = f"{where}: unknown category {category!r}: {hint}use one of {known}"
             raise CatalogueError(msg)
         datum = str(record.get("datum") or "WGS-84").strip().upper().replace("WGS84", "WGS-84")
         datum = {"GCJ02": "GCJ-02", "BD09": "BD-09"}.get(datum, datum)
