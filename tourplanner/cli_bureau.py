@@ -364,7 +364,13 @@ def add_parsers(commands: Any) -> dict[str, Handler]:
     cov.add_argument("--force", action="store_true", help="replace files tourplanner did not write")
 
     comp = commands.add_parser("compare", help="compare tours written by 'plan --geojson'")
-    comp.add_argument("tours", type=Path, nargs="+", metavar="TOUR.geojson")
+    comp.add_argument(
+        "tours",
+        type=Path,
+        nargs="+",
+        metavar="TOUR.geojson",
+        help="two or more tours written by 'tourplanner plan --geojson'",
+    )
     comp.add_argument(
         "--output",
         "-o",
