@@ -245,7 +245,16 @@ def _stated(value: object) -> str:
 
 
 #: Defaults the help states that are not argparse's own default (None: computed later).
-_COMPUTED = {"--end-time", "--tiles", "--date", "--cache-dir", "--sites", "--from"}
+_COMPUTED = {
+    "--start",
+    "--end",
+    "--end-time",
+    "--tiles",
+    "--date",
+    "--cache-dir",
+    "--sites",
+    "--from",
+}
 
 
 @pytest.mark.parametrize("command", sorted(_subparsers()))

@@ -451,7 +451,7 @@ def _add_global_arguments(parser: argparse.ArgumentParser, *, suppress: bool) ->
         "--debug",
         action="store_true",
         default=default(False),
-        help="debug messages from tourplanner and the libraries it uses (osmnx, ...)",
+        help="debug messages from tourplanner and the libraries underneath (e.g. urllib3)",
     )
 
 

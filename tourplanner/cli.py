@@ -142,8 +142,19 @@ def _add_tour_options(parser: argparse.ArgumentParser, *, default_output: str) -
     parser.add_argument(
         "--stops", type=_ids, metavar="ID,...", help="your stops in your order (only checked)"
     )
-    parser.add_argument("--start", type=_point, metavar="ID|LAT,LON", help="where each day starts")
-    parser.add_argument("--end", type=_point, metavar="ID|LAT,LON", help="where each day ends")
+    parser.add_argument(
+        "--start",
+        type=_point,
+        metavar="ID|LAT,LON",
+        help="where each day starts (default: your first stop, or the station nearest on foot "
+        "to the best site)",
+    )
+    parser.add_argument(
+        "--end",
+        type=_point,
+        metavar="ID|LAT,LON",
+        help="where each day ends (default: at the last visit)",
+    )
     parser.add_argument("--round-trip", action="store_true", help="end each day where it started")
     parser.add_argument(
         "--days", type=_days, default=1, metavar="N", help="number of days (default 1)"
