@@ -44,6 +44,7 @@ __all__ = [
 
 logger = logging.getLogger("tourplanner")
 _MIN_COLUMN = 8
+_COMFORT = 16  # a wrapped text column is kept at least this wide when columns are split
 _GAP = "  "
 
 
@@ -218,9 +219,11 @@ def render_table(
         lead = _Column(name, [str(v) for v in frame.index], right=False)
         lead.floor = min(lead.floor, width // 2)
     room = width - (lead.floor + len(_GAP) if lead else 0)
+    for column in columns:
+        column.comfort = min(column.comfort, room)
     blocks: list[list[_Column]] = [[]]
     for column in columns:
-        need = sum(c.floor + len(_GAP) for c in [*blocks[-1], column]) - len(_GAP)
+        need = sum(c.comfort + len(_GAP) for c in [*blocks[-1], column]) - len(_GAP)
         if blocks[-1] and need > room:
             blocks.append([])
         blocks[-1].append(column)
@@ -251,7 +254,7 @@ def _is_numeric(series: pd.Series) -> bool:
 
 
 class _Column:
-    """One column's texts and widths: natural (widest cell), floor (longest word)."""
+    """One column's texts and widths: natural (widest cell), floor (longest word), comfort."""
 
     def __init__(self, header: str, cells: list[str], right: bool) -> None:
         self.header, self.cells, self.right = header, cells, right
@@ -259,6 +262,7 @@ class _Column:
         self.natural = max(display_width(line) for t in texts for line in t.split("\n") or [""])
         longest_word = max((display_width(w) for t in texts for w in t.split()), default=0)
         self.floor = min(self.natural, max(_MIN_COLUMN, longest_word))
+        self.comfort = min(self.natural, max(self.floor, _COMFORT))
 
 
 def merged_lines(items: Sequence[str]) -> list[str]:
@@ -405,7 +409,11 @@ def step(label: str, *, stream: IO[str] | None = None, interval_s: float = 0.5) 
         yield
         return
     bar = tqdm(
-        total=None, desc=f"tourplanner: {label}", bar_format="{desc} ({elapsed})", file=stream
+        total=None,
+        desc=f"tourplanner: {label}",
+        bar_format="{desc} ({elapsed})",
+        file=stream,
+        ncols=terminal_width(),
     )
     done = threading.Event()
 
@@ -449,7 +457,12 @@ def progress_bar(
     with (
         logging_redirect_tqdm(loggers=[logger]),
         tqdm(
-            total=total, desc=f"tourplanner: {desc}", unit=unit, file=stream, disable=disable
+            total=total,
+            desc=f"tourplanner: {desc}",
+            unit=unit,
+            file=stream,
+            disable=disable,
+            ncols=terminal_width(),
         ) as bar,
     ):
         yield bar
