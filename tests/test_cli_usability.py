@@ -67,6 +67,7 @@ def test_quiet_works_before_or_after_the_command(run, tmp_path: Path, where: str
     code, _, err = run(*argv[:-1] if where == "after" else argv[1:], "--force")
     assert code == 0
     assert "Walking network:" in err  # without -q the log is there
+    assert "\r" not in err  # stderr is not a terminal: log lines only, no progress line
 
 
 def test_verbose_and_quiet_contradict(run, tmp_path: Path) -> None:

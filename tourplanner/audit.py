@@ -787,7 +787,12 @@ def audit(
     for column in ("match_score", "distance_m", "offset_east_m", "offset_north_m"):
         report[column] = report[column].astype(float)
     flagged = int(report["flagged"].sum())
-    logger.info("Audited %d sites against OpenStreetMap: %d flagged", len(report), flagged)
+    logger.info(
+        "Audited %d site%s against OpenStreetMap: %d flagged",
+        len(report),
+        "" if len(report) == 1 else "s",
+        flagged,
+    )
     return report
 
 

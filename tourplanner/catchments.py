@@ -346,8 +346,9 @@ def catchments(
     streets = _streets(graph, snapping.crs)
     n_nodes = len(nodes)
     logger.info(
-        "Catchments of %d origin(s) within %s min on %d streets",
+        "Catchments of %d origin%s within %s min on %d streets",
         len(positions),
+        "" if len(positions) == 1 else "s",
         ", ".join(f"{m:g}" for m in limits),
         len(streets.length),
     )
@@ -512,9 +513,11 @@ def coverage(
         columns=list(COVERAGE_COLUMNS),
     )
     logger.info(
-        "%d of %d sites are within %g min of a station",
+        "%d of %d %s %s within %g min of a station",
         int(frame["within_limit"].sum()),
         len(frame),
+        "site" if len(frame) == 1 else "sites",
+        "is" if int(frame["within_limit"].sum()) == 1 else "are",
         limit_minutes,
     )
     return frame.sort_values("walk_minutes", ascending=False, kind="stable")
