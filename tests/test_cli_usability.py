@@ -297,3 +297,15 @@ def test_end_time_default_is_the_later_of_18_and_start_plus_9h(
         )  # fmt: skip
         assert code == 0, err
     assert seen == [18 * 3600, (19 * 60 + 30) * 60]
+
+
+def test_audit_honours_bbox_as_its_help_says(run, tmp_path: Path) -> None:
+    code, _, err = run("-q", "audit", "--json", str(tmp_path / "all.json"))
+    assert code == 0, err  # the demo sites are OSM features of the same extract
+    # a box of Helsinki's western harbour holds none of the demo sites' features
+    code, _, err = run(
+        "-q", "audit", "--bbox", "24.900,60.150,24.910,60.156", "--json", str(tmp_path / "box.json")
+    )
+    assert code == 1, err
+    rows = json.loads((tmp_path / "box.json").read_text("utf-8"))["rows"]
+    assert rows and all(row["flagged"] for row in rows)

@@ -251,7 +251,9 @@ def _cmd_audit(args: argparse.Namespace) -> int:
 
     _check_outputs(args, "csv", "json")
     sites = load_sites(args.sites or bundled_catalogue_path())
-    area = study_area(sites, margin_m=args.margin_m)
+    area = _area_from_file(args.area) if args.area is not None else args.bbox
+    if area is None:
+        area = study_area(sites, margin_m=args.margin_m)
     try:
         if args.osm_file is not None:
             features = osm_features_from_file(args.osm_file, area)
