@@ -71,6 +71,7 @@ __all__ = [
     "audit",
     "features_from_osmnx",
     "features_from_records",
+    "is_datum_mistake",
     "match_candidates",
     "missing_from_catalogue",
     "name_similarity",
@@ -752,6 +753,49 @@ def _candidates(
     return found
 
 
+def is_datum_mistake(
+    lon: float,
+    lat: float,
+    osm_lon: float,
+    osm_lat: float,
+    *,
+    tolerance_m: float = 120.0,
+    shift_m: tuple[float, float] | None = None,
+) -> bool:
+    """Return whether our point is OSM's point moved by the GCJ-02 shift.
+
+    True when the vector from OSM's point to ours lies within ``tolerance_m``
+    of the GCJ-02 shift at OSM's point (and nearer to it than to OSM's point
+    itself): a Chinese web-map coordinate used as WGS-84.
+
+    Parameters
+    ----------
+    lon, lat
+        Our point (WGS-84 as the catalogue claims).
+    osm_lon, osm_lat
+        OSM's point.
+    tolerance_m
+        How close to the shift counts.
+    shift_m
+        The shift ``(east, north)`` in metres; default: computed with
+        :func:`tourplanner.datum.wgs84_to_gcj02` at OSM's point (zero outside
+        China, where nothing is a datum mistake).
+
+    Returns
+    -------
+    bool
+        Whether the offset is the datum shift.
+    """
+    east, north = _east_north(osm_lon, osm_lat, lon, lat)
+    shift = (
+        _east_north(osm_lon, osm_lat, *_gcj02(osm_lon, osm_lat))
+        if shift_m is None
+        else (float(shift_m[0]), float(shift_m[1]))
+    )
+    from_shift = math.hypot(east - shift[0], north - shift[1])
+    return from_shift <= tolerance_m and from_shift < math.hypot(east, north)
+
+
 def _best_match(
     table: _FeatureTable,
     lon: float,
@@ -943,12 +987,6 @@ def audit(
             j, score = best
             east, north = _east_north(table.lon[j], table.lat[j], lon, lat)
             distance = math.hypot(east, north)
-            shift = (
-                _east_north(table.lon[j], table.lat[j], *_gcj02(table.lon[j], table.lat[j]))
-                if shift_m is None
-                else (float(shift_m[0]), float(shift_m[1]))
-            )
-            from_shift = math.hypot(east - shift[0], north - shift[1])
             row.update(
                 osm_name=table.name[j],
                 osm_type=table.osm_type[j],
@@ -957,7 +995,14 @@ def audit(
                 distance_m=distance,
                 offset_east_m=east,
                 offset_north_m=north,
-                datum_suspect=from_shift <= datum_tolerance_m and from_shift < distance,
+                datum_suspect=is_datum_mistake(
+                    lon,
+                    lat,
+                    table.lon[j],
+                    table.lat[j],
+                    tolerance_m=datum_tolerance_m,
+                    shift_m=shift_m,
+                ),
             )
         row["no_match"] = best is None
         allowed = max(accuracy if math.isfinite(accuracy) else 0.0, _MIN_FAR_FROM_OSM_M)

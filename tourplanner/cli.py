@@ -323,6 +323,9 @@ def _parser() -> argparse.ArgumentParser:
     from tourplanner.cli_bureau import add_parsers  # noqa: PLC0415 - it imports this module
 
     _BUREAU_HANDLERS.update(add_parsers(commands))
+    from tourplanner.cli_sync import add_parsers as add_sync_parser  # noqa: PLC0415
+
+    _BUREAU_HANDLERS.update(add_sync_parser(commands))
     return parser
 
 
