@@ -41,7 +41,6 @@ REQUIRED_LANDMARKS = {
     "工人村生活馆": "museum",
     "劳动公园": "park",
     "重型文化广场": "square",
-    "兴顺夜市": "market",
 }
 
 # Three real points in Tiexi (WGS-84) used to build small catalogues.

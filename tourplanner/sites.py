@@ -575,6 +575,11 @@ def sites_from_records(
         entrances.append(tuple(Entrance(x, y, name, ref) for x, y, name, ref in doors))
         point = area.representative_point() if area is not None else Point(lon[i], lat[i])
         geometry.append(point)
+    frame["osm_id"] = pd.Series(
+        [v if isinstance(v, str) else None for v in frame["osm_id"]],
+        index=frame.index,
+        dtype=object,
+    )
     frame["area"] = pd.Series(areas, index=frame.index, dtype=object)
     frame["entrances"] = pd.Series(entrances, index=frame.index, dtype=object)
     frame = frame.drop(columns=["lat", "lon"]).set_index("id")
