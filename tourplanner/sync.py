@@ -516,6 +516,7 @@ def sync(
     *,
     match_radius_m: float = 2000.0,
     name_threshold: float = 0.75,
+    shift_m: tuple[float, float] | None = None,
 ) -> SyncResult:
     """Match each site to OSM and propose OSM's geometry, id, entrances and tags.
 
@@ -526,7 +527,11 @@ def sync(
     data
         OSM data of the study area (:func:`read_osm`).
     match_radius_m, name_threshold
-        The matcher's search radius and lowest name score (as :func:`audit`).
+        The matcher's search radius and lowest name score (as
+        :func:`tourplanner.audit.audit`).
+    shift_m
+        The GCJ-02 shift ``(east, north)`` in metres for the datum check;
+        default: computed at each matched OSM point (zero outside China).
 
     Returns
     -------
@@ -590,7 +595,11 @@ def sync(
             continue
         point = features.geometry.iloc[j]
         datum = is_datum_mistake(
-            float(site.geometry.x), float(site.geometry.y), float(point.x), float(point.y)
+            float(site.geometry.x),
+            float(site.geometry.y),
+            float(point.x),
+            float(point.y),
+            shift_m=shift_m,
         )
         if not datum and pick.distance_m > allowed:
             row.update(
