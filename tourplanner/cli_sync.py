@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import math
 import tempfile
 from pathlib import Path
@@ -17,12 +18,15 @@ from typing import Any
 
 import geopandas as gpd
 import pandas as pd
+from shapely import MultiPolygon, Polygon
 
-from tourplanner.errors import CatalogueError, TourplannerError
+from tourplanner.errors import CatalogueError, NetworkDataError, TourplannerError
 from tourplanner.graph import study_area
 from tourplanner.sites import bundled_catalogue_path, load_sites
 
-__all__ = ["add_parsers"]
+__all__ = ["add_osm_positions_option", "add_parsers", "osm_positioned"]
+
+logger = logging.getLogger("tourplanner")
 
 
 class _SyncUsageError(TourplannerError):
@@ -78,6 +82,95 @@ def _outputs(args: argparse.Namespace, source: Path) -> tuple[Path, Path, Path]:
     for path in paths:
         check_output_path(path, force=args.force)
     return output, report, csv
+
+
+def add_osm_positions_option(parser: argparse.ArgumentParser) -> None:
+    """Add ``--no-osm-positions`` to a command that loads a street network.
+
+    Parameters
+    ----------
+    parser
+        The command's parser.
+    """
+    parser.add_argument(
+        "--no-osm-positions",
+        action="store_true",
+        help="keep the catalogue's positions instead of matching the sites to OpenStreetMap "
+        "features of the network's source",
+    )
+
+
+def osm_positioned(
+    args: argparse.Namespace,
+    sites: gpd.GeoDataFrame,
+    area: Polygon | MultiPolygon,
+    osm_file: Path | None,
+) -> tuple[gpd.GeoDataFrame, str]:
+    """Use OSM positions, outlines and entrances of the confidently matched sites.
+
+    The features come from the network's source: ``osm_file``, or the Overpass
+    API (cached by osmnx in the cache folder). Nothing happens with
+    ``--no-osm-positions``; without features (offline, no cache) the catalogue's
+    positions are kept with a warning.
+
+    Parameters
+    ----------
+    args
+        The command's options (``no_osm_positions``, ``cache_dir``).
+    sites
+        The loaded catalogue.
+    area
+        The study area.
+    osm_file
+        The local extract, or ``None`` for Overpass.
+
+    Returns
+    -------
+    (geopandas.GeoDataFrame, str)
+        The sites, with ``positioned_from_osm``, and one sentence naming the sites
+        positioned from OpenStreetMap and those whose position is an estimate.
+    """
+    from tourplanner.sync import apply_osm_positions, read_osm  # noqa: PLC0415
+
+    if getattr(args, "no_osm_positions", False):
+        out = sites.copy()
+        out["positioned_from_osm"] = False
+    else:
+        try:
+            data = read_osm(osm_file, area, cache_folder=getattr(args, "cache_dir", None))
+        except NetworkDataError as exc:
+            logger.warning(
+                "No OpenStreetMap features (%s): the catalogue's positions are kept", exc
+            )
+            out = sites.copy()
+            out["positioned_from_osm"] = False
+        else:
+            out, _ = apply_osm_positions(sites, data)
+    places = out[out["category"] != "waypoint"]
+    from_osm = [
+        str(row["name"])
+        for _, row in places.iterrows()
+        if row["positioned_from_osm"] or isinstance(row.get("osm_id"), str)
+    ]
+    accuracy = places["position_accuracy_m"].astype(float)
+    estimates = [
+        f"{row['name']} (±{acc:.0f} m)"
+        if math.isfinite(acc)
+        else f"{row['name']} (accuracy unknown)"
+        for (_, row), acc in zip(places.iterrows(), accuracy, strict=True)
+        if str(row["name"]) not in from_osm and not acc <= 50.0
+    ]
+    parts = []
+    if from_osm and not estimates and len(from_osm) == len(places) and len(places) > 3:
+        parts.append(f"All {len(places)} sites are positioned from OpenStreetMap.")
+    elif from_osm:
+        parts.append("Positioned from OpenStreetMap: " + ", ".join(from_osm) + ".")
+    if estimates:
+        parts.append("Estimated positions: " + ", ".join(estimates) + ".")
+    notice = " ".join(parts)
+    if notice:
+        logger.info("%s", notice)
+    return out, notice
 
 
 def _cmd_sync(args: argparse.Namespace) -> int:
