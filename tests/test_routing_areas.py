@@ -11,6 +11,7 @@ against shapely's intersection of the streets with it.
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 
 import geopandas as gpd
@@ -181,3 +182,70 @@ def test_without_mapped_entrances_the_crossings_of_the_outline_are_used(helsinki
     for entry in entries:
         assert entry.snap_distance_m < 0.05  # a crossing lies on its street
         assert outline.boundary.distance(Point(entry.location)) < 1e-6
+
+
+# --- a shared city extract: Vaduz (Liechtenstein), outlines without mapped entrances -------
+
+SHARED = (
+    Path(os.environ.get("TOURPLANNER_SHARED_DIR") or Path(__file__).resolve().parents[2] / "shared")
+    / "osm"
+)
+LIECHTENSTEIN = SHARED / "liechtenstein_2021-10-28.osm.pbf"
+
+
+@pytest.mark.skipif(
+    not LIECHTENSTEIN.is_file(),
+    reason=f"the shared Liechtenstein extract is absent ({LIECHTENSTEIN}): Vaduz test skipped",
+)
+def test_vaduz_areas_are_entered_where_ways_meet_them() -> None:
+    """Real outlines of Vaduz (a park, two museums, the castle), real streets."""
+    from tourplanner.graph import load_graph, study_area_from_bbox
+    from tourplanner.sites import sites_from_records
+
+    area = study_area_from_bbox(9.505, 47.130, 9.535, 47.150)
+    data = read_osm(LIECHTENSTEIN, area)
+    wanted = {243055643: "museum", 28712148: "museum", 243055673: "park", 1252853: "heritage"}
+    features = data.features[data.features["osm_id"].isin(list(wanted))]
+    assert len(features) == 4
+    records = []
+    for _, feature in features.iterrows():
+        point = feature["outline"].representative_point()
+        records.append(
+            {
+                "id": f"{feature['osm_type']}_{feature['osm_id']}",
+                "name": feature["name"],
+                "category": wanted[int(feature["osm_id"])],
+                "lon": point.x,
+                "lat": point.y,
+                "area": feature["outline"],
+                "position_accuracy_m": 50,
+            }
+        )
+    sites = sites_from_records(records, origin="Vaduz test")
+    graph = load_graph(area, osm_file=LIECHTENSTEIN, use_cache=False)
+    snapping = snap_sites(graph, sites)
+    matrix = walk_matrix(graph, snapping)
+    assert set(snapping.entries) == set(sites.index)
+    kinds = {e.kind for entries in snapping.entries.values() for e in entries}
+    assert kinds <= {"crossing", "nearest"} and "crossing" in kinds
+    points = {i: snapping.entries[i] for i in matrix.site_ids}
+    endpoints = {n for pts in points.values() for p in pts for n in p.edge[:2]}
+    from_node = {x: nx.shortest_path_length(graph, source=x, weight="length") for x in endpoints}
+    for i, a in enumerate(matrix.site_ids):
+        for j, b in enumerate(matrix.site_ids):
+            if a == b:
+                continue
+            expected = min(
+                independent_distance(graph, pa, pb, from_node)
+                for pa in points[a]
+                for pb in points[b]
+            )
+            assert matrix.distance_m[i, j] == pytest.approx(expected, rel=0.005, abs=0.01)
+            leg = leg_between(graph, snapping, matrix, a, b)
+            end = leg.geometry.coords[-1]
+            assert leg.to_entry in points[b]
+            outline = sites.loc[b, "area"]
+            if leg.to_entry.kind == "crossing":  # on the outline itself
+                assert outline.boundary.distance(Point(end)) < 1e-6
+            display = sites.loc[b].geometry
+            assert geodesic_m(end, (display.x, display.y)) > 5.0
