@@ -551,3 +551,17 @@ def test_cli_sync_writes_nothing_on_bad_input(
     assert code == 2, err
     assert err.startswith("tourplanner: error:") and err.count("\n") == 1
     assert list(out.parent.iterdir()) == []
+
+
+def test_osm_hours_with_an_additional_rule_trap_are_not_taken(
+    helsinki_sites: gpd.GeoDataFrame, helsinki_data: OsmData
+) -> None:
+    """OSM's Ateneum hours read "Tu, Fr 10:00-18:00; ...": ", " starts an additional rule."""
+    sites = helsinki_sites.loc[["ateneum", "kiasma"]].copy()
+    sites["opening_hours"] = None
+    result = sync(sites, helsinki_data)
+    assert "opening_hours" not in result.changes["ateneum"]["properties"]
+    assert "additional rule" in result.report.loc["ateneum", "note"]
+    kiasma = result.changes["kiasma"]["properties"]["opening_hours"]
+    assert kiasma == "Tu 10:00-17:00; We-Fr 10:00-20:30; Sa 10:00-18:00; Su 10:00-17:00"
+    assert "opening_hours" in result.report.loc["kiasma", "changed"]

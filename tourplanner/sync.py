@@ -485,7 +485,12 @@ def _proposed_tags(
     props: dict[str, Any] = {}
     skipped: list[str] = []
     hours = tags.get("opening_hours")
-    if hours and hours != site.get("opening_hours"):
+    if hours and hours != site.get("opening_hours") and ", " in hours:
+        skipped.append(
+            f"OSM opening_hours {hours!r} not taken: ', ' starts an additional rule "
+            '("Tu, Fr 10:00-18:00" opens Tuesday all day); check it and write e.g. Tu,Fr'
+        )
+    elif hours and hours != site.get("opening_hours"):
         try:
             check_opening_hours(
                 hours, where=where, lat=float(site.geometry.y), lon=float(site.geometry.x)
