@@ -44,6 +44,8 @@ def plan(tmp_path: Path, pbf: Path, capsys: pytest.CaptureFixture[str], *extra: 
         str(out),
         "--geojson",
         str(tmp_path / "tour.geojson"),
+        "--itinerary",
+        str(tmp_path / "tour.md"),
         *extra,
     ]
     code = main(argv)
@@ -75,6 +77,10 @@ def test_plan_positions_sites_from_osm_and_says_so(tmp_path, helsinki_pbf, capsy
         if leg["properties"]["from_id"] == "ateneum"
     ]
     assert ends  # walked to it (and from it unless it is the last visit)
+    into = [leg for leg in legs if leg["properties"]["to_id"] == "ateneum"]
+    assert into[0]["properties"]["enter_by"].startswith("enter by the entrance at ")
+    itinerary = (tmp_path / "tour.md").read_text("utf-8")
+    assert into[0]["properties"]["enter_by"] in itinerary
     centroid = sites.loc["ateneum"].geometry
     for lon, lat in ends:
         # a few metres from one of the Ateneum's entrance nodes, not at its centroid
@@ -89,6 +95,7 @@ def test_no_osm_positions_keeps_the_catalogue_points(tmp_path, helsinki_pbf, cap
     assert "positioned from OpenStreetMap" not in stdout
     assert "outline from OpenStreetMap" not in html
     assert "enter by" not in html
+    assert "enter by" not in (tmp_path / "tour.md").read_text("utf-8")
 
 
 def test_osm_positions_without_features_keep_the_catalogue(caplog, helsinki_sites):
