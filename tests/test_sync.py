@@ -456,6 +456,8 @@ def test_synced_catalogue_changes_only_the_applied_sites(
     markdown = report_markdown(result)
     assert "ateneum" in markdown and "way/8033120" in markdown
     assert "© OpenStreetMap contributors" in markdown
+    count = len(helsinki_data.features)
+    assert f"the {count} named, tourist-relevant OpenStreetMap feature(s)" in markdown
 
 
 # --- the command line -------------------------------------------------------------------

@@ -743,9 +743,11 @@ def report_markdown(result: SyncResult, *, title: str = "Catalogue sync") -> str
     if data is not None:
         when = f", OSM data of {data.data_date}" if data.data_date else ""
         lines.append(
-            f"Matched against {len(data.features)} named OpenStreetMap features and "
-            f"{len(data.entrances)} entrance nodes from {data.origin}{when} "
-            "(© OpenStreetMap contributors, ODbL 1.0)."
+            f"Matched against the {len(data.features)} named, tourist-relevant OpenStreetMap "
+            f"feature(s) and {len(data.entrances)} entrance node(s) of the study area in "
+            f"{data.origin}{when} (© OpenStreetMap contributors, ODbL 1.0). A site is "
+            "unmatched when none of them is named like it within the search radius: with a "
+            "thin source that says more about the source than about the site."
         )
         lines.append("")
     counts = report["status"].value_counts()
