@@ -162,6 +162,75 @@ def test_name_similarity_of_different_names() -> None:
     assert name_similarity("Helsinki Catherdal", "Helsinki Cathedral") >= 0.9
 
 
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("1905文化创意园", "1905文创园"),
+        ("铁西1905文化创意产业园", "铁西1905文创园"),
+        ("红梅文创园区", "红梅文创园"),
+        ("1905 Cultural and Creative Park", "1905 Creative Culture Park"),
+        ("1905 Cultural & Creative Park", "1905 culture-creative park"),
+    ],
+)
+def test_creative_park_variants_are_one_name(a: str, b: str) -> None:
+    assert normalise_name(a) == normalise_name(b)
+
+
+def test_the_1905_park_is_named_like_its_osm_feature() -> None:
+    # OSM way/477987787: name 铁西1905文创园, name:en "Tiexi 1905 Creative Culture Park"
+    assert name_similarity("1905文化创意园", "铁西1905文创园") >= 0.85
+    assert (
+        name_similarity("1905 Cultural and Creative Park", "Tiexi 1905 Creative Culture Park")
+        >= 0.85
+    )
+
+
+_WORDS = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789", min_size=1, max_size=8)
+_HAN = st.text(alphabet="铁西红梅工业博物馆公园广场兴华劳动森林", min_size=0, max_size=6)
+_SEPARATORS = st.sampled_from([" ", "  ", "-", " - ", ": ", "'", "\t", "·", "!"])
+
+
+def _full_width(text: str) -> str:
+    return "".join(
+        chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else "\u3000" if c == " " else c for c in text
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(words=st.lists(_WORDS, min_size=1, max_size=4), separators=st.data())
+def test_normalise_ignores_width_case_and_separators(
+    words: list[str], separators: st.DataObject
+) -> None:
+    plain = " ".join(words)
+    joined = words[0] + "".join(separators.draw(_SEPARATORS) + w for w in words[1:])
+    assert normalise_name(joined) == normalise_name(plain)
+    assert normalise_name(plain.upper()) == normalise_name(plain)
+    assert normalise_name(_full_width(plain)) == normalise_name(plain)
+    assert name_similarity(_full_width(joined.upper()), plain) == 1.0
+
+
+@settings(max_examples=60, deadline=None)
+@given(before=_HAN, after=_HAN, digits=st.text(alphabet="0123456789", max_size=4))
+def test_normalise_brings_creative_park_variants_to_one_form(
+    before: str, after: str, digits: str
+) -> None:
+    short = normalise_name(f"{before}{digits}文创园{after}")
+    for variant in ("文化创意园", "文化创意产业园", "文创园区", "文化创意园区"):
+        assert normalise_name(f"{before}{digits}{variant}{after}") == short
+    assert normalise_name(_full_width(f"{before}{digits}文化创意园{after}")) == short
+
+
+@settings(max_examples=60, deadline=None)
+@given(a=st.text(max_size=12), b=st.text(max_size=12))
+def test_name_similarity_is_a_score(a: str, b: str) -> None:
+    # (not symmetric: difflib's matching blocks depend on the order of the two names)
+    score = name_similarity(a, b)
+    assert 0.0 <= score <= 1.0
+    assert (score == 1.0) >= (normalise_name(a) == normalise_name(b) != "")
+    if normalise_name(a):
+        assert name_similarity(a, a) == 1.0
+
+
 # --- reading features from a local extract -----------------------------------------------
 
 

@@ -255,6 +255,8 @@ _COMPUTED = {
     "--cache-dir",
     "--sites",
     "--from",
+    "--report",  # sync: beside --output
+    "--csv",  # sync: beside --output
 }
 
 

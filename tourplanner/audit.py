@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import json
 import logging
 import math
 import re
@@ -65,8 +66,13 @@ __all__ = [
     "AUDIT_COLUMNS",
     "FEATURE_COLUMNS",
     "OVERPASS_TAGS",
+    "USEFUL_TAGS",
+    "MatchCandidate",
     "audit",
     "features_from_osmnx",
+    "features_from_records",
+    "is_datum_mistake",
+    "match_candidates",
     "missing_from_catalogue",
     "name_similarity",
     "normalise_name",
@@ -76,14 +82,32 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: Columns of a features frame (besides ``geometry``, a WGS-84 Point).
+#: Columns of a features frame (besides ``geometry``, a WGS-84 Point). ``alt_names``
+#: holds ``alt_name``, ``old_name``, ``official_name`` and ``short_name`` (``;``-separated),
+#: ``tags`` the useful tags as a JSON object (:data:`USEFUL_TAGS`), ``outline`` the
+#: feature's Polygon/MultiPolygon in WGS-84 (``None`` for nodes and lines).
 FEATURE_COLUMNS: Final[tuple[str, ...]] = (
     "osm_type",
     "osm_id",
     "name",
     "name_zh",
     "name_en",
+    "alt_names",
     "kind",
+    "tags",
+    "outline",
+)
+
+#: The columns the matcher needs (``alt_names``, ``tags`` and ``outline`` are optional).
+_NEEDED_COLUMNS: Final = ("osm_type", "osm_id", "name", "name_zh", "name_en", "kind")
+
+#: The tags a feature's ``tags`` column keeps (what a catalogue can use).
+USEFUL_TAGS: Final[tuple[str, ...]] = (
+    "opening_hours",
+    "name:en",
+    "name:zh",
+    "website",
+    "wikidata",
 )
 
 #: Columns of an audit report (indexed by site id).
@@ -126,7 +150,8 @@ OVERPASS_TAGS: Final[dict[str, bool | list[str]]] = {
     key: True if values is None else sorted(values) for key, values in _RELEVANT.items()
 }
 
-_NAME_KEYS: Final = ("name", "name:zh", "name:en")
+_ALT_KEYS: Final = ("alt_name", "old_name", "official_name", "short_name")
+_NAME_KEYS: Final = ("name", "name:zh", "name:en", *_ALT_KEYS)
 _ZH_KEYS: Final = ("name:zh", "name:zh-Hans", "name:zh-Hant")
 _TYPE_ORDER: Final = {"node": 0, "way": 1, "relation": 2}
 
@@ -203,6 +228,8 @@ def _shape_features(
         if kind is None or names is None or geometry is None or geometry.is_empty:
             continue
         name, name_zh, name_en = names
+        alt = [str(tags[k]).strip() for k in _ALT_KEYS if isinstance(tags.get(k), str)]
+        useful = {k: str(tags[k]) for k in USEFUL_TAGS if isinstance(tags.get(k), str)}
         rows.append(
             {
                 "osm_type": osm_type,
@@ -210,7 +237,10 @@ def _shape_features(
                 "name": name,
                 "name_zh": name_zh,
                 "name_en": name_en,
+                "alt_names": ";".join(a for part in alt for a in part.split(";") if a.strip()),
                 "kind": kind,
+                "tags": json.dumps(useful, ensure_ascii=False, sort_keys=True),
+                "outline": geometry if geometry.geom_type in ("Polygon", "MultiPolygon") else None,
             }
         )
         geometries.append(geometry)
@@ -228,6 +258,31 @@ def _shape_features(
     frame = frame[inside]
     order = np.lexsort((frame["osm_id"].to_numpy(), frame["osm_type"].map(_TYPE_ORDER)))
     return frame.iloc[order].reset_index(drop=True)
+
+
+def features_from_records(
+    records: Iterable[tuple[str, int, Mapping[str, Any], BaseGeometry]],
+    area: Polygon | MultiPolygon,
+) -> gpd.GeoDataFrame:
+    """Build a features frame from ``(osm_type, osm_id, tags, WGS-84 geometry)`` tuples.
+
+    The shared core of every reader (a local extract, Overpass, an Overpass
+    export): keeps the named, tourist-relevant features whose point lies in
+    ``area``; a polygon becomes its centroid and is kept as ``outline``.
+
+    Parameters
+    ----------
+    records
+        One tuple per OSM element.
+    area
+        The study area in WGS-84.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        As :func:`osm_features_from_file` returns.
+    """
+    return _shape_features(records, area)
 
 
 def _way_geometry(way: Any) -> BaseGeometry | None:
@@ -423,8 +478,25 @@ _BRACKETS: Final = re.compile(r"\([^)]*\)|\[[^]]*\]|【[^】]*】")
 _TOKEN: Final = re.compile(r"[^\W_]+")
 
 
+#: Spellings of one idea brought to one form before tokenising (longest first):
+#: 文化创意园 and 文创园 are the same "cultural and creative park".
+_VARIANTS: Final = (
+    (re.compile(r"文化创意产业园区?|文化创意园区?|文创产业园区?|文创园区"), "文创园"),
+    (re.compile(r"文化创意"), "文创"),
+    (
+        re.compile(
+            r"\bcultur(?:e|al)\W*(?:and\W*|&\W*)?creative\b"
+            r"|\bcreative\W*(?:and\W*|&\W*)?cultur(?:e|al)\b"
+        ),
+        "culturalcreative",
+    ),
+)
+
+
 def _tokens(text: str) -> tuple[str, ...]:
     folded = unicodedata.normalize("NFKC", text).casefold()
+    for pattern, replacement in _VARIANTS:
+        folded = pattern.sub(replacement, folded)
     return tuple(_GENERIC.get(t, t) for t in _TOKEN.findall(folded))
 
 
@@ -432,9 +504,11 @@ def normalise_name(text: str) -> str:
     """Normalise a place name for comparison.
 
     Unicode NFKC (full-width to ASCII), case-folded, with spaces, punctuation
-    and symbols removed and generic pinyin words spelled in English
+    and symbols removed, generic pinyin words spelled in English
     (``gongyuan`` -> ``park``, ``guangchang`` -> ``square``, ``zhan`` ->
-    ``station``...).
+    ``station``...) and variants of one word brought to one form
+    (文化创意园, 文化创意产业园, 文创园区 -> 文创园; "cultural and creative",
+    "creative culture" -> ``culturalcreative``).
 
     Parameters
     ----------
@@ -450,6 +524,8 @@ def normalise_name(text: str) -> str:
     --------
     >>> normalise_name("Tiexi Guangchang"), normalise_name("铁西广场(地铁站)")
     ('tiexisquare', '铁西广场地铁站')
+    >>> normalise_name("１９０５文化创意园") == normalise_name("1905文创园")
+    True
     """
     return "".join(_tokens(text))
 
@@ -526,9 +602,11 @@ def name_similarity(a: str, b: str) -> float:
 
 
 def _site_feature_score(
-    site_name: str, site_zh: str, osm_name: str, osm_zh: str, osm_en: str
+    site_name: str, site_zh: str, osm_name: str, osm_zh: str, osm_en: str, *, osm_alt: str = ""
 ) -> float:
-    pairs = ((site_name, osm_name), (site_name, osm_en), (site_zh, osm_name), (site_zh, osm_zh))
+    pairs = [(site_name, osm_name), (site_name, osm_en), (site_zh, osm_name), (site_zh, osm_zh)]
+    for alt in osm_alt.split(";") if osm_alt else ():
+        pairs += [(site_name, alt), (site_zh, alt)]
     return max((name_similarity(a, b) for a, b in pairs if a and b), default=0.0)
 
 
@@ -568,6 +646,7 @@ class _FeatureTable:
     name: list[str]
     name_zh: list[str]
     name_en: list[str]
+    alt_names: list[str]
     kind: list[str]
     lon: npt.NDArray[np.float64]
     lat: npt.NDArray[np.float64]
@@ -581,6 +660,7 @@ class _FeatureTable:
             name=[_text(v) for v in features["name"]],
             name_zh=[_text(v) for v in features["name_zh"]],
             name_en=[_text(v) for v in features["name_en"]],
+            alt_names=[_text(v) for v in features.get("alt_names", [""] * len(features))],
             kind=[_text(v) for v in features["kind"]],
             lon=points.x.to_numpy(dtype=np.float64),
             lat=points.y.to_numpy(dtype=np.float64),
@@ -600,6 +680,122 @@ def _gcj02(lon: float, lat: float) -> tuple[float, float]:
     return float(g_lon), float(g_lat)
 
 
+@dataclass(frozen=True)
+class MatchCandidate:
+    """An OSM feature whose name is like a site's, within the search radius.
+
+    Attributes
+    ----------
+    position
+        Row position of the feature in the features frame.
+    osm_type, osm_id
+        The feature.
+    score
+        Name similarity (0-1, see :func:`name_similarity`).
+    suits
+        Whether the feature's kind suits the site's category.
+    distance_m
+        Geodesic distance from the site's point to the feature's point.
+    """
+
+    position: int
+    osm_type: str
+    osm_id: int
+    score: float
+    suits: bool
+    distance_m: float
+
+    @property
+    def rank(self) -> float:
+        """The name score, plus a small bonus for a suitable kind."""
+        return round(self.score + (_SUIT_BONUS if self.suits else 0.0), 9)
+
+
+def _candidates(
+    table: _FeatureTable,
+    lon: float,
+    lat: float,
+    *,
+    name: str,
+    name_zh: str,
+    category: str,
+    radius_m: float,
+    threshold: float,
+) -> list[MatchCandidate]:
+    """Return a site's candidates, best first (rank, then nearer)."""
+    if not len(table.lon):
+        return []
+    _, _, distances = _GEOD.inv(np.full(len(table.lon), lon), np.full(len(table.lat), lat),
+                                table.lon, table.lat)  # fmt: skip
+    found: list[MatchCandidate] = []
+    for j in np.flatnonzero(np.asarray(distances) <= radius_m).tolist():
+        score = _site_feature_score(
+            name,
+            name_zh,
+            table.name[j],
+            table.name_zh[j],
+            table.name_en[j],
+            osm_alt=table.alt_names[j],
+        )
+        if score < threshold:
+            continue
+        found.append(
+            MatchCandidate(
+                position=j,
+                osm_type=table.osm_type[j],
+                osm_id=table.osm_id[j],
+                score=score,
+                suits=_suits(category, table.kind[j]),
+                distance_m=float(distances[j]),
+            )
+        )
+    found.sort(key=lambda c: (-c.rank, c.distance_m))
+    return found
+
+
+def is_datum_mistake(
+    lon: float,
+    lat: float,
+    osm_lon: float,
+    osm_lat: float,
+    *,
+    tolerance_m: float = 120.0,
+    shift_m: tuple[float, float] | None = None,
+) -> bool:
+    """Return whether our point is OSM's point moved by the GCJ-02 shift.
+
+    True when the vector from OSM's point to ours lies within ``tolerance_m``
+    of the GCJ-02 shift at OSM's point (and nearer to it than to OSM's point
+    itself): a Chinese web-map coordinate used as WGS-84.
+
+    Parameters
+    ----------
+    lon, lat
+        Our point (WGS-84 as the catalogue claims).
+    osm_lon, osm_lat
+        OSM's point.
+    tolerance_m
+        How close to the shift counts.
+    shift_m
+        The shift ``(east, north)`` in metres; default: computed with
+        :func:`tourplanner.datum.wgs84_to_gcj02` at OSM's point (zero outside
+        China, where nothing is a datum mistake).
+
+    Returns
+    -------
+    bool
+        Whether the offset is the datum shift.
+    """
+    east, north = _east_north(osm_lon, osm_lat, lon, lat)
+    shift = (
+        _east_north(osm_lon, osm_lat, *_gcj02(osm_lon, osm_lat))
+        if shift_m is None
+        else (float(shift_m[0]), float(shift_m[1]))
+    )
+    from_shift = math.hypot(east - shift[0], north - shift[1])
+    return from_shift <= tolerance_m and from_shift < math.hypot(east, north)
+
+
 def _best_match(
     table: _FeatureTable,
     lon: float,
@@ -612,23 +808,65 @@ def _best_match(
     threshold: float,
 ) -> tuple[int, float] | None:
     """Return (position, name score) of a site's best match, or ``None``."""
-    if not len(table.lon):
-        return None
-    _, _, distances = _GEOD.inv(np.full(len(table.lon), lon), np.full(len(table.lat), lat),
-                                table.lon, table.lat)  # fmt: skip
-    best: tuple[float, float] | None = None  # (rank, -distance)
-    found: tuple[int, float] | None = None
-    for j in np.flatnonzero(np.asarray(distances) <= radius_m).tolist():
-        score = _site_feature_score(
-            name, name_zh, table.name[j], table.name_zh[j], table.name_en[j]
+    found = _candidates(
+        table,
+        lon,
+        lat,
+        name=name,
+        name_zh=name_zh,
+        category=category,
+        radius_m=radius_m,
+        threshold=threshold,
+    )
+    return (found[0].position, found[0].score) if found else None
+
+
+def match_candidates(
+    sites: gpd.GeoDataFrame,
+    features: gpd.GeoDataFrame,
+    *,
+    match_radius_m: float = 2000.0,
+    name_threshold: float = 0.75,
+) -> dict[str, list[MatchCandidate]]:
+    """Return each site's OSM candidates, best first: the audit's matcher.
+
+    The same rule as :func:`audit` (which takes the first candidate): features
+    within ``match_radius_m`` whose name score reaches ``name_threshold``,
+    ranked by score (a suitable kind adds 0.05), then by distance. Waypoints
+    are skipped.
+
+    Parameters
+    ----------
+    sites
+        A site catalogue.
+    features
+        OSM features (see :func:`osm_features_from_file`).
+    match_radius_m
+        Search radius around each site's point.
+    name_threshold
+        Lowest name score that counts.
+
+    Returns
+    -------
+    dict
+        Site id -> candidates (possibly empty), in catalogue order.
+    """
+    sites = sites.to_crs(4326)
+    sites = sites[sites["category"] != "waypoint"]
+    table = _FeatureTable.of(features)
+    return {
+        str(site_id): _candidates(
+            table,
+            float(site.geometry.x),
+            float(site.geometry.y),
+            name=_text(site.get("name")),
+            name_zh=_text(site.get("name_zh")),
+            category=str(site["category"]),
+            radius_m=match_radius_m,
+            threshold=name_threshold,
         )
-        if score < threshold:
-            continue
-        rank = score + (_SUIT_BONUS if _suits(category, table.kind[j]) else 0.0)
-        key = (round(rank, 9), -float(distances[j]))
-        if best is None or key > best:
-            best, found = key, (j, score)
-    return found
+        for site_id, site in sites.iterrows()
+    }
 
 
 def audit(
@@ -703,9 +941,10 @@ def audit(
     Raises
     ------
     ValueError
-        If ``features`` lacks a column of :data:`FEATURE_COLUMNS`.
+        If ``features`` lacks one of the columns ``osm_type``, ``osm_id``,
+        ``name``, ``name_zh``, ``name_en``, ``kind``.
     """
-    missing = [c for c in FEATURE_COLUMNS if c not in features.columns]
+    missing = [c for c in _NEEDED_COLUMNS if c not in features.columns]
     if missing:
         msg = f"features lack the column(s) {', '.join(missing)}: use osm_features_from_file"
         raise ValueError(msg)
@@ -748,12 +987,6 @@ def audit(
             j, score = best
             east, north = _east_north(table.lon[j], table.lat[j], lon, lat)
             distance = math.hypot(east, north)
-            shift = (
-                _east_north(table.lon[j], table.lat[j], *_gcj02(table.lon[j], table.lat[j]))
-                if shift_m is None
-                else (float(shift_m[0]), float(shift_m[1]))
-            )
-            from_shift = math.hypot(east - shift[0], north - shift[1])
             row.update(
                 osm_name=table.name[j],
                 osm_type=table.osm_type[j],
@@ -762,7 +995,14 @@ def audit(
                 distance_m=distance,
                 offset_east_m=east,
                 offset_north_m=north,
-                datum_suspect=from_shift <= datum_tolerance_m and from_shift < distance,
+                datum_suspect=is_datum_mistake(
+                    lon,
+                    lat,
+                    table.lon[j],
+                    table.lat[j],
+                    tolerance_m=datum_tolerance_m,
+                    shift_m=shift_m,
+                ),
             )
         row["no_match"] = best is None
         allowed = max(accuracy if math.isfinite(accuracy) else 0.0, _MIN_FAR_FROM_OSM_M)

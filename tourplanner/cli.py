@@ -245,16 +245,23 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument("--sites", type=Path, metavar="FILE", help="catalogue (default: Tiexi)")
     _add_network_options(plan)
     _add_tour_options(plan, default_output="tour.html")
+    from tourplanner.cli_sync import add_osm_positions_option  # noqa: PLC0415
+
+    add_osm_positions_option(plan)
 
     demo = commands.add_parser(
         "demo", help="offline demo on real OpenStreetMap data of central Helsinki (not Tiexi)"
     )
     _add_tour_options(demo, default_output="demo.html")
     demo.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    add_osm_positions_option(demo)
 
     from tourplanner.cli_bureau import add_parsers  # noqa: PLC0415 - it imports this module
 
     _BUREAU_HANDLERS.update(add_parsers(commands))
+    from tourplanner.cli_sync import add_parsers as add_sync_parser  # noqa: PLC0415
+
+    _BUREAU_HANDLERS.update(add_sync_parser(commands))
     add_global_options(parser, commands.choices.values())
     return parser
 
@@ -407,6 +414,9 @@ def _plan_and_write(
     logger.info(
         "Walking network: %d nodes, %d edges", graph.number_of_nodes(), graph.number_of_edges()
     )
+    from tourplanner.cli_sync import osm_positioned  # noqa: PLC0415
+
+    sites, positions = osm_positioned(args, sites, area, osm_file)
     with step("checking your stops" if args.stops else f"planning (up to {args.time_limit:g} s)"):
         plan = plan_tour(
             graph,
@@ -429,12 +439,15 @@ def _plan_and_write(
         plan.tour,
         sites,
         title=title,
-        notice=notice,
+        notice=" ".join(n for n in (notice, positions) if n) or None,
         tiles=args.tiles,
         offline=args.offline,
         graph=graph,
         directions=dict(enumerate(steps)),
     )
+    from tourplanner.map_areas import area_layer  # noqa: PLC0415
+
+    area_layer(sites, plan.tour.legs, gcj02=args.tiles.startswith("Gaode.")).add_to(fmap)
     write_map(fmap, args.output, force=args.force)
     if args.geojson is not None:
         document = tour_to_geojson(plan.tour, title=title, directions=steps)
@@ -447,6 +460,8 @@ def _plan_and_write(
             render(plan.tour, title=title, directions=steps), args.itinerary, force=args.force
         )
     print(tour_summary(plan.tour))
+    if positions:
+        print(positions)
     print("Written: " + ", ".join(str(p) for p in given))
     return 0
 

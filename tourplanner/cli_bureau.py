@@ -69,6 +69,9 @@ def _sites_and_graph(args: argparse.Namespace) -> tuple[gpd.GeoDataFrame, nx.Mul
         use_cache=not args.no_cache,
         cache_folder=args.cache_dir,
     )
+    from tourplanner.cli_sync import osm_positioned  # noqa: PLC0415
+
+    sites, _ = osm_positioned(args, sites, area, args.osm_file)
     return sites, graph
 
 
@@ -313,6 +316,9 @@ def add_parsers(commands: Any) -> dict[str, Handler]:
     )
     catch.add_argument("--sites", type=Path, metavar="FILE", help="catalogue (default: Tiexi)")
     _add_network_options(catch)
+    from tourplanner.cli_sync import add_osm_positions_option  # noqa: PLC0415
+
+    add_osm_positions_option(catch)
     catch.add_argument(
         "--from",
         dest="origins",
@@ -346,6 +352,7 @@ def add_parsers(commands: Any) -> dict[str, Handler]:
     )
     cov.add_argument("--sites", type=Path, metavar="FILE", help="catalogue (default: Tiexi)")
     _add_network_options(cov)
+    add_osm_positions_option(cov)
     cov.add_argument(
         "--limit-minutes",
         type=_positive_minutes,

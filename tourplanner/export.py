@@ -109,6 +109,7 @@ def tour_to_geojson(
                     "distance_m": round(leg.distance_m, 1),
                     "duration_s": round(leg.duration_s, 1),
                     "day": leg_days[number - 1],
+                    "enter_by": leg.enter_by or None,
                     "directions": [
                         {
                             "street": step.label,
@@ -330,6 +331,7 @@ def itinerary_markdown(
             out.append(
                 f"    - walk {_minutes(leg.duration_s)}, {leg.distance_m:.0f} m"
                 + "".join(f"\n        - {_md(s.label)}: {s.distance_m:.0f} m" for s in row["steps"])
+                + (f"\n        - {_md(leg.enter_by)}" if leg.enter_by else "")
             )
     if tour.left_out:
         out += ["", "## Not visited", ""]
@@ -380,6 +382,7 @@ def itinerary_html(
         else:
             leg = row["leg"]
             steps = "".join(f"<li>{e(s.label)}: {s.distance_m:.0f} m</li>" for s in row["steps"])
+            steps += f"<li>{e(leg.enter_by)}</li>" if leg.enter_by else ""
             body.append(
                 f'<div class="leg">walk {_minutes(leg.duration_s)}, {leg.distance_m:.0f} m'
                 f"<ul>{steps}</ul></div>"

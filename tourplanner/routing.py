@@ -7,6 +7,16 @@ multi-source Dijkstra run (:func:`scipy.sparse.csgraph.dijkstra`) on a sparse
 matrix of the street graph, augmented with one virtual node per site that
 splits its snapped edge.
 
+An **area site** (a catalogue row with an ``area`` outline) is reached at its
+entries, not at a point inside it: its mapped ``entrances`` (OpenStreetMap
+``entrance=*`` and gate nodes), or where none is mapped (or none is near a
+street), the points where walkable ways cross or meet its outline, or, as a
+last resort, the street point nearest to the outline. Each entry is a virtual
+node of its own; the site's row of the matrix starts from all of them and its
+column ends at any of them, so the walk arrives at the nearest entry and
+leaves from the one that suits the next leg (:attr:`Leg.from_entry`,
+:attr:`Leg.to_entry`).
+
 Examples
 --------
 >>> import pyrosm
@@ -28,8 +38,9 @@ import itertools
 import logging
 import math
 import weakref
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Any, Final
 
 import geopandas as gpd
 import networkx as nx
@@ -40,13 +51,14 @@ import pyproj
 import shapely
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
-from shapely import LineString, Point
-from shapely.ops import substring
+from shapely import LineString, MultiPolygon, Point, Polygon
+from shapely.ops import nearest_points, substring
 
 from tourplanner.errors import TourError, UnreachableSiteError
 
 __all__ = [
     "DEFAULT_MAX_SNAP_M",
+    "Entry",
     "Leg",
     "OffNetworkSite",
     "SnappedSite",
@@ -95,6 +107,55 @@ class SnappedSite:
     point: tuple[float, float]
 
 
+_ENTRY_WORDS: Final = {
+    "entrance": "the entrance",
+    "crossing": "the way in",
+    "nearest": "the street point nearest to it",
+}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A way into an area site, snapped to a street edge.
+
+    Attributes
+    ----------
+    site_id
+        The site.
+    kind
+        ``"entrance"`` (a mapped entrance or gate), ``"crossing"`` (a
+        walkable way crosses or meets the outline there) or ``"nearest"``
+        (no way reaches the outline: the street point nearest to it).
+    name
+        The entrance's name ("" if none).
+    osm_id
+        The entrance's OpenStreetMap node ("" if none).
+    location
+        The entrance or crossing itself, ``(lon, lat)``.
+    edge, offset_m, edge_length_m, snap_distance_m, point
+        As in :class:`SnappedSite`: where it lies on the network.
+    """
+
+    site_id: str
+    kind: str
+    name: str
+    osm_id: str
+    location: tuple[float, float]
+    edge: EdgeKey
+    offset_m: float
+    edge_length_m: float
+    snap_distance_m: float
+    point: tuple[float, float]
+
+    @property
+    def label(self) -> str:
+        """How directions name it: its name, else its kind and position."""
+        if self.name:
+            return self.name
+        lon, lat = self.location
+        return f"{_ENTRY_WORDS.get(self.kind, 'the way in')} at {lat:.5f}, {lon:.5f}"
+
+
 @dataclass(frozen=True)
 class OffNetworkSite:
     """A site farther than the threshold from every street."""
@@ -116,11 +177,16 @@ class Snapping:
         The sites too far from any street.
     crs
         The metric CRS (UTM) used for snapping and leg geometry.
+    entries
+        Site id -> the entries of an area site, nearest to its display point
+        first (its :class:`SnappedSite` is the first entry). Point sites have
+        none.
     """
 
     sites: tuple[SnappedSite, ...]
     off_network: tuple[OffNetworkSite, ...]
     crs: str
+    entries: Mapping[str, tuple[Entry, ...]] = field(default_factory=dict)
 
     @property
     def site_ids(self) -> tuple[str, ...]:
@@ -160,6 +226,7 @@ class WalkMatrix:
     duration_s: npt.NDArray[np.float64]
     _nodes: npt.NDArray[np.int64] = field(repr=False)
     _predecessors: npt.NDArray[np.int32] = field(repr=False)
+    _layout: _Layout | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -186,6 +253,22 @@ class Leg:
     duration_s: float
     geometry: LineString
     edges: tuple[tuple[int, int, int, float], ...]
+    from_entry: Entry | None = None
+    to_entry: Entry | None = None
+
+    @property
+    def enter_by(self) -> str:
+        """``"enter by …"`` for a leg that ends at an area site's entry, else ``""``."""
+        return f"enter by {self.to_entry.label}" if self.to_entry is not None else ""
+
+
+@dataclass(frozen=True, eq=False)
+class _Layout:
+    """Where the sites sit in the augmented graph: access nodes, sources and targets."""
+
+    access: tuple[SnappedSite | Entry, ...]  # virtual node n_nodes + a
+    sources: npt.NDArray[np.int64]  # per site
+    targets: npt.NDArray[np.int64]  # per site
 
 
 @dataclass(frozen=True, eq=False)
@@ -274,53 +357,260 @@ def snap_sites(
         points.geometry.to_numpy(), return_distance=True, all_matches=False
     )
     to_wgs = _transformer(crs.to_string(), 4326)
-    snapped: list[SnappedSite] = []
-    off: list[OffNetworkSite] = []
+    snapped: dict[str, SnappedSite] = {}
+    off: dict[str, OffNetworkSite] = {}
     for site_pos, edge_pos, distance in zip(pairs[0], pairs[1], distances, strict=True):
         site_id = str(sites.index[site_pos])
         name = str(sites.iloc[site_pos]["name"])
         if distance > max_distance_m:
-            off.append(OffNetworkSite(site_id, name, float(distance)))
+            off[site_id] = OffNetworkSite(site_id, name, float(distance))
             continue
-        u, v, key = edges_m.index[edge_pos]
-        line = edges_m.geometry.iloc[edge_pos]
-        fraction = line.project(points.geometry.iloc[site_pos], normalized=True)
-        on_line = line.interpolate(fraction, normalized=True)
-        length = float(graph.edges[u, v, key]["length"])
-        lon, lat = to_wgs.transform(on_line.x, on_line.y)
-        edge: EdgeKey = (int(u), int(v), int(key))
-        # a two-way street is one edge in each direction: always snap to the same one, so
-        # that sites on the same street see each other (see _augmented_csr)
-        reverse = _reverse_edge(graph, edge)
-        if reverse is not None and reverse[0] < edge[0]:
-            edge, fraction = reverse, 1.0 - fraction
-        snapped.append(
-            SnappedSite(
-                site_id=site_id,
-                name=name,
-                edge=edge,
-                offset_m=float(fraction) * length,
-                edge_length_m=length,
-                snap_distance_m=float(distance),
-                point=(float(lon), float(lat)),
-            )
+        entry = _on_edge(
+            graph, edges_m, int(edge_pos), points.geometry.iloc[site_pos], to_wgs, site_id=site_id
         )
-    for site in off:
+        snapped[site_id] = SnappedSite(
+            site_id=site_id,
+            name=name,
+            edge=entry.edge,
+            offset_m=entry.offset_m,
+            edge_length_m=entry.edge_length_m,
+            snap_distance_m=float(distance),
+            point=entry.point,
+        )
+    entries: dict[str, tuple[Entry, ...]] = {}
+    if "area" in sites.columns:
+        to_m = _transformer(4326, crs.to_string())
+        for site_pos, (site_id, area) in enumerate(sites["area"].items()):
+            if not isinstance(area, Polygon | MultiPolygon):
+                continue
+            doors = sites["entrances"].iloc[site_pos] if "entrances" in sites.columns else ()
+            found, distance = _area_entries(
+                graph,
+                edges_m,
+                tree,
+                to_m,
+                to_wgs,
+                site_id=str(site_id),
+                area=area,
+                doors=doors if isinstance(doors, tuple | list) else (),
+                display=points.geometry.iloc[site_pos],
+                max_distance_m=max_distance_m,
+            )
+            name = str(sites.iloc[site_pos]["name"])
+            snapped.pop(str(site_id), None)
+            off.pop(str(site_id), None)
+            if not found:
+                off[str(site_id)] = OffNetworkSite(str(site_id), name, distance)
+                continue
+            entries[str(site_id)] = found
+            first = found[0]
+            snapped[str(site_id)] = SnappedSite(
+                str(site_id),
+                name,
+                first.edge,
+                first.offset_m,
+                first.edge_length_m,
+                first.snap_distance_m,
+                first.point,
+            )
+    order = [str(i) for i in sites.index]
+    snapped_sites = [snapped[i] for i in order if i in snapped]
+    off_sites = [off[i] for i in order if i in off]
+    for site in off_sites:
         logger.info("Site %s (%s) is off the walking network", site.site_id, site.name)
-    if not snapped:
-        names = ", ".join(f"{s.site_id} ({s.name}, {s.distance_m:.0f} m)" for s in off)
+    if not snapped_sites:
+        names = ", ".join(f"{s.site_id} ({s.name}, {s.distance_m:.0f} m)" for s in off_sites)
         msg = (
             f"every site is more than {max_distance_m:.0f} m from the walking network ({names}): "
             "check the sites' coordinates and that the street network covers them"
         )
         raise UnreachableSiteError(msg)
-    return Snapping(tuple(snapped), tuple(off), crs.to_string())
+    return Snapping(tuple(snapped_sites), tuple(off_sites), crs.to_string(), entries)
+
+
+def _on_edge(
+    graph: nx.MultiDiGraph,
+    edges_m: gpd.GeoDataFrame,
+    edge_pos: int,
+    point_m: Point,
+    to_wgs: pyproj.Transformer,
+    *,
+    site_id: str,
+    kind: str = "",
+    name: str = "",
+    osm_id: str = "",
+    location: tuple[float, float] | None = None,
+    snap_distance_m: float | None = None,
+) -> Entry:
+    """Place ``point_m`` (metric CRS) on edge ``edge_pos`` of ``edges_m``."""
+    u, v, key = edges_m.index[edge_pos]
+    line = edges_m.geometry.iloc[edge_pos]
+    fraction = float(line.project(point_m, normalized=True))
+    on_line = line.interpolate(fraction, normalized=True)
+    length = float(graph.edges[u, v, key]["length"])
+    lon, lat = to_wgs.transform(on_line.x, on_line.y)
+    edge: EdgeKey = (int(u), int(v), int(key))
+    # a two-way street is one edge in each direction: always snap to the same one, so
+    # that sites on the same street see each other (see _augmented_csr)
+    reverse = _reverse_edge(graph, edge)
+    if reverse is not None and reverse[0] < edge[0]:
+        edge, fraction = reverse, 1.0 - fraction
+    return Entry(
+        site_id=site_id,
+        kind=kind,
+        name=name,
+        osm_id=osm_id,
+        location=location if location is not None else (float(lon), float(lat)),
+        edge=edge,
+        offset_m=fraction * length,
+        edge_length_m=length,
+        snap_distance_m=(
+            float(point_m.distance(on_line)) if snap_distance_m is None else snap_distance_m
+        ),
+        point=(float(lon), float(lat)),
+    )
+
+
+def _area_entries(
+    graph: nx.MultiDiGraph,
+    edges_m: gpd.GeoDataFrame,
+    tree: shapely.STRtree,
+    to_m: pyproj.Transformer,
+    to_wgs: pyproj.Transformer,
+    *,
+    site_id: str,
+    area: Polygon | MultiPolygon,
+    doors: tuple[Any, ...] | list[Any],
+    display: Point,
+    max_distance_m: float,
+) -> tuple[tuple[Entry, ...], float]:
+    """Return an area site's entries (nearest to ``display`` first) and its street distance.
+
+    The distance is the outline's distance to the nearest street. Mapped entrances
+    near a street win; else the crossings of walkable ways with the outline; else the
+    street point nearest to the outline, if within ``max_distance_m``.
+    """
+    area_m = shapely.transform(area, to_m.transform, interleaved=False)
+    boundary = area_m.boundary
+    found: list[Entry] = []
+    for door in doors:
+        point = Point(to_m.transform(door.lon, door.lat))
+        (edge_pos,), (distance,) = tree.query_nearest(
+            point, return_distance=True, all_matches=False
+        )
+        if distance <= max_distance_m:
+            found.append(
+                _on_edge(
+                    graph,
+                    edges_m,
+                    int(edge_pos),
+                    point,
+                    to_wgs,
+                    site_id=site_id,
+                    kind="entrance",
+                    name=str(door.name),
+                    osm_id=str(door.osm_id),
+                    location=(float(door.lon), float(door.lat)),
+                )
+            )
+    if not found:
+        seen: set[tuple[EdgeKey, float]] = set()
+        for edge_pos in sorted(int(k) for k in tree.query(boundary, predicate="intersects")):
+            meet = edges_m.geometry.iloc[edge_pos].intersection(boundary)
+            for part in shapely.get_parts(meet):
+                ends = (
+                    [part]
+                    if part.geom_type == "Point"
+                    else [Point(c) for c in part.boundary.geoms]
+                    if not part.is_empty
+                    else []
+                )
+                for point in ends:
+                    lon, lat = to_wgs.transform(point.x, point.y)
+                    entry = _on_edge(
+                        graph,
+                        edges_m,
+                        edge_pos,
+                        point,
+                        to_wgs,
+                        site_id=site_id,
+                        kind="crossing",
+                        location=(float(lon), float(lat)),
+                    )
+                    mark = (entry.edge, round(entry.offset_m, 1))
+                    if mark not in seen:
+                        seen.add(mark)
+                        found.append(entry)
+    (edge_pos,), (distance,) = tree.query_nearest(boundary, return_distance=True, all_matches=False)
+    if not found and distance <= max_distance_m:
+        on_street, on_outline = nearest_points(edges_m.geometry.iloc[int(edge_pos)], boundary)
+        lon, lat = to_wgs.transform(on_outline.x, on_outline.y)
+        found.append(
+            _on_edge(
+                graph,
+                edges_m,
+                int(edge_pos),
+                on_street,
+                to_wgs,
+                site_id=site_id,
+                kind="nearest",
+                location=(float(lon), float(lat)),
+                snap_distance_m=float(distance),
+            )
+        )
+
+    def from_display(entry: Entry) -> tuple[float, EdgeKey, float]:
+        x, y = to_m.transform(*entry.point)
+        return (float(display.distance(Point(x, y))), entry.edge, entry.offset_m)
+
+    return tuple(sorted(found, key=from_display)), float(distance)
+
+
+def _layout(snapping: Snapping, n_nodes: int) -> _Layout:
+    """Return the access points (a site's point, or an area's entries) numbered after the nodes.
+
+    A site with one access point starts and ends there; one with several gets a
+    source node with an edge to each and a target node with an edge from each
+    (both one-way, so no walk passes through them), numbered after the access points.
+    """
+    # site k's first access point is node n_nodes + k (catchments start there), the
+    # other entries of area sites follow
+    access: list[SnappedSite | Entry] = []
+    for snapped in snapping.sites:
+        entries = snapping.entries.get(snapped.site_id)
+        access.append(entries[0] if entries else snapped)
+    own: list[list[int]] = [[n_nodes + k] for k in range(len(access))]
+    for k, snapped in enumerate(snapping.sites):
+        for entry in snapping.entries.get(snapped.site_id, ())[1:]:
+            own[k].append(n_nodes + len(access))
+            access.append(entry)
+    sources = np.empty(len(own), dtype=np.int64)
+    targets = np.empty(len(own), dtype=np.int64)
+    extra = n_nodes + len(access)
+    for k, nodes in enumerate(own):
+        if len(nodes) == 1:
+            sources[k] = targets[k] = nodes[0]
+        else:
+            sources[k], targets[k] = extra, extra + 1
+            extra += 2
+    return _Layout(tuple(access), sources, targets)
 
 
 def _augmented_csr(
     graph: nx.MultiDiGraph, snapping: Snapping
 ) -> tuple[csr_matrix, npt.NDArray[np.int64]]:
-    """Build the sparse distance matrix of the graph plus one virtual node per site."""
+    """Build the sparse distance matrix of the graph plus the sites' virtual nodes.
+
+    Site ``k``'s (first) access point is node ``len(nodes) + k``.
+    """
+    matrix, nodes, _ = _augmented(graph, snapping)
+    return matrix, nodes
+
+
+def _augmented(
+    graph: nx.MultiDiGraph, snapping: Snapping
+) -> tuple[csr_matrix, npt.NDArray[np.int64], _Layout]:
+    """Return :func:`_augmented_csr`'s matrix and nodes and where each site sits in it."""
     index = _graph_index(graph)
     nodes, position = index.nodes, index.position
     rows: list[int] = []
@@ -333,8 +623,9 @@ def _augmented_csr(
         weights.append(max(w, _EPS))  # explicit zeros would be dropped as non-edges
 
     n_nodes = len(nodes)
+    layout = _layout(snapping, n_nodes)
     by_edge: dict[EdgeKey, list[tuple[float, int]]] = {}
-    for k, snapped in enumerate(snapping.sites):
+    for k, snapped in enumerate(layout.access):
         s = n_nodes + k
         u, v, _ = snapped.edge
         forward = snapped.edge_length_m
@@ -353,7 +644,16 @@ def _augmented_csr(
             add(sa, sb, ob - oa)
             if two_way:
                 add(sb, sa, ob - oa)
-    size = n_nodes + len(snapping.sites)
+    size = n_nodes + len(layout.access)
+    for k, (source, target) in enumerate(zip(layout.sources, layout.targets, strict=True)):
+        if source == target:
+            continue
+        size = max(size, int(target) + 1)
+        site_id = snapping.sites[k].site_id
+        for a, point in enumerate(layout.access):
+            if point.site_id == site_id:
+                add(int(source), n_nodes + a, 0.0)
+                add(n_nodes + a, int(target), 0.0)
     data = np.concatenate([index.weights, np.asarray(weights, dtype=np.float64)])
     r = np.concatenate([index.rows, np.asarray(rows, dtype=np.int64)])
     c = np.concatenate([index.cols, np.asarray(cols, dtype=np.int64)])
@@ -363,7 +663,7 @@ def _augmented_csr(
     first = np.ones(len(r), dtype=bool)
     first[1:] = (r[1:] != r[:-1]) | (c[1:] != c[:-1])
     matrix = csr_matrix((data[first], (r[first], c[first])), shape=(size, size))
-    return matrix, nodes
+    return matrix, nodes, layout
 
 
 def walk_matrix(graph: nx.MultiDiGraph, snapping: Snapping) -> WalkMatrix:
@@ -385,11 +685,11 @@ def walk_matrix(graph: nx.MultiDiGraph, snapping: Snapping) -> WalkMatrix:
     WalkMatrix
         Distances in metres and durations in seconds.
     """
-    matrix, nodes = _augmented_csr(graph, snapping)
-    n_sites = len(snapping.sites)
-    sources = np.arange(len(nodes), len(nodes) + n_sites)
-    dist, predecessors = dijkstra(matrix, directed=True, indices=sources, return_predecessors=True)
-    distance = np.asarray(dist[:, sources], dtype=np.float64)
+    matrix, nodes, layout = _augmented(graph, snapping)
+    dist, predecessors = dijkstra(
+        matrix, directed=True, indices=layout.sources, return_predecessors=True
+    )
+    distance = np.asarray(dist[:, layout.targets], dtype=np.float64)
     np.fill_diagonal(distance, 0.0)
     speed = float(graph.graph.get("walking_speed_kmh", 4.5))
     return WalkMatrix(
@@ -398,6 +698,7 @@ def walk_matrix(graph: nx.MultiDiGraph, snapping: Snapping) -> WalkMatrix:
         duration_s=distance / (speed / 3.6),
         _nodes=nodes,
         _predecessors=predecessors.astype(np.int32),
+        _layout=layout,
     )
 
 
@@ -444,15 +745,23 @@ def leg_between(
         msg = f"site {to_id} cannot be reached on foot from {from_id}: check the street network"
         raise UnreachableSiteError(msg)
     n_nodes = len(matrix._nodes)
-    a, b = snapping.sites[i], snapping.sites[j]
+    layout = matrix._layout or _layout(snapping, n_nodes)
+    access = layout.access
+    a = snapping.sites[i]
     if i == j:
         point = Point(a.point)
         return Leg(from_id, to_id, 0.0, 0.0, LineString([point, point]), ())
-    path = [n_nodes + j]
+    source, target = int(layout.sources[i]), int(layout.targets[j])
+    path = [target]
     row = matrix._predecessors[i]
-    while path[-1] != n_nodes + i:
+    while path[-1] != source:
         path.append(int(row[path[-1]]))
     path.reverse()
+    virtual_end = n_nodes + len(access)
+    path = [p for p in path if p < virtual_end]  # drop the sources and targets of areas
+    first, last = access[path[0] - n_nodes], access[path[-1] - n_nodes]
+    from_entry = first if isinstance(first, Entry) else None
+    to_entry = last if isinstance(last, Entry) else None
 
     to_m = _transformer(4326, snapping.crs).transform
     to_wgs = _transformer(snapping.crs, 4326).transform
@@ -481,14 +790,14 @@ def leg_between(
             walked.append((u, v, key, length))
             continue
         # a piece of a snapped edge: express both ends as offsets along it
-        site = snapping.sites[(p if p_site else q) - n_nodes]
+        site = access[(p if p_site else q) - n_nodes]
         u, v, key = site.edge
         full = edge_line(u, v, key)
         total = site.edge_length_m
 
         def offset_of(index: int, edge: EdgeKey = site.edge, total: float = total) -> float:
             if index >= n_nodes:
-                return snapping.sites[index - n_nodes].offset_m
+                return access[index - n_nodes].offset_m
             return 0.0 if node_of(index) == edge[0] else total
 
         start_off, end_off = offset_of(p), offset_of(q)
@@ -511,7 +820,7 @@ def leg_between(
             piece_coords = piece_coords[1:]
         coords.extend(piece_coords)
     if len(coords) < 2:
-        coords = coords * 2 if coords else [a.point, b.point]
+        coords = coords * 2 if coords else [first.point, last.point]
     geometry = shapely.transform(LineString(coords), to_wgs, interleaved=False)
     return Leg(
         from_id=from_id,
@@ -520,6 +829,8 @@ def leg_between(
         duration_s=float(matrix.duration_s[i, j]),
         geometry=geometry,
         edges=_merge_walked(walked),
+        from_entry=from_entry,
+        to_entry=to_entry,
     )
 
 

@@ -1,13 +1,20 @@
 """Site catalogues: loading, validating and converting them to a GeoDataFrame.
 
-A catalogue is a GeoJSON FeatureCollection with one Point feature per site, or a
-CSV file with ``lat`` and ``lon`` columns. Both are validated on load and every
-error names the file, the site and the fix. Coordinates declared in the GCJ-02
-or BD-09 datum (Chinese web maps) are converted to WGS-84; the original datum is
-kept in the ``source_datum`` column.
+A catalogue is a GeoJSON FeatureCollection with one feature per site, or a
+CSV file with ``lat`` and ``lon`` columns. A GeoJSON site is a Point, or an area
+(Polygon or MultiPolygon: a park, a factory complex); it may carry an
+OpenStreetMap ``osm_id`` (``"way/477987787"``) and ``entrances`` (a list of
+``{"coordinates": [lon, lat], "name": ..., "osm_id": ...}`` objects or bare
+``[lon, lat]`` pairs). Both formats are validated on load and every error names
+the file, the site and the fix. Coordinates declared in the GCJ-02 or BD-09
+datum (Chinese web maps) are converted to WGS-84, outlines and entrances
+included; the original datum is kept in the ``source_datum`` column.
 
 The loaded catalogue is a :class:`geopandas.GeoDataFrame` in EPSG:4326 indexed
-by site ``id`` with the columns of :data:`COLUMNS`.
+by site ``id`` with the columns of :data:`COLUMNS`. Its geometry is always the
+site's display point: the Point itself, or a representative point of the area
+(always inside it). The outline is in the ``area`` column (``None`` for a
+point site) and the entrances in ``entrances`` (a tuple of :class:`Entrance`).
 
 Examples
 --------
@@ -22,6 +29,7 @@ import difflib
 import json
 import math
 import re
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any, Final
@@ -29,7 +37,8 @@ from typing import Any, Final
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from shapely.geometry import Point
+import shapely
+from shapely.geometry import MultiPolygon, Point, Polygon, shape
 
 from tourplanner.datum import DATUMS, Datum, to_wgs84
 from tourplanner.errors import CatalogueError
@@ -38,7 +47,9 @@ from tourplanner.hours import check_opening_hours
 __all__ = [
     "CATEGORIES",
     "COLUMNS",
+    "OSM_ID_RE",
     "REQUIRED",
+    "Entrance",
     "bundled_catalogue_path",
     "load_sites",
     "sites_from_records",
@@ -74,7 +85,34 @@ COLUMNS: Final[tuple[str, ...]] = (
     "datum",
     "source_datum",
     "position_accuracy_m",
+    "osm_id",
+    "area",
+    "entrances",
 )
+
+#: The form of an OpenStreetMap reference: ``node/123``, ``way/477987787``, ``relation/9``.
+OSM_ID_RE: Final = re.compile(r"^(node|way|relation)/[1-9][0-9]{0,18}$")
+
+
+@dataclass(frozen=True)
+class Entrance:
+    """A way into an area site (a gate, a door, a gap in the fence).
+
+    Attributes
+    ----------
+    lon, lat
+        WGS-84 degrees.
+    name
+        What the visitor reads ("East gate"), or ``""``.
+    osm_id
+        The OpenStreetMap node it comes from (``"node/123"``), or ``""``.
+    """
+
+    lon: float
+    lat: float
+    name: str = ""
+    osm_id: str = ""
+
 
 _ID_RE: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _DEFAULT_VISIT_MINUTES: Final = 30.0
@@ -179,25 +217,109 @@ def _records_from_geojson(path: Path) -> list[dict[str, Any]]:
         if not isinstance(props, dict):
             msg = f"{where} has properties that are not an object: use a JSON object"
             raise CatalogueError(msg)
-        geometry = feature.get("geometry")
-        if not isinstance(geometry, dict) or geometry.get("type") != "Point":
-            label = props.get("id", f"#{number}")
-            msg = f"{where} ({label}) has no Point geometry: give each site a Point [lon, lat]"
-            raise CatalogueError(msg)
-        coords = geometry.get("coordinates")
-        if (
-            not isinstance(coords, list)
-            or len(coords) < 2
-            or not all(isinstance(c, int | float) and not isinstance(c, bool) for c in coords[:2])
-        ):
-            label = props.get("id", f"#{number}")
-            msg = f"{where} ({label}) has invalid coordinates {coords!r}: use [lon, lat] numbers"
-            raise CatalogueError(msg)
+        label = props.get("id", f"#{number}")
         record = dict(props)
-        record["lon"], record["lat"] = float(coords[0]), float(coords[1])
+        record.update(_geometry_record(feature.get("geometry"), where=f"{where} ({label})"))
         record.setdefault("datum", file_datum)
         records.append(record)
     return records
+
+
+_AREA_TYPES: Final = ("Polygon", "MultiPolygon")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _geometry_record(geometry: Any, *, where: str) -> dict[str, Any]:
+    """Return ``lat``/``lon`` (and ``area`` for a Polygon/MultiPolygon) of a feature's geometry."""
+    kind = geometry.get("type") if isinstance(geometry, dict) else None
+    if kind == "Point":
+        coords = geometry.get("coordinates")
+        if not isinstance(coords, list) or len(coords) < 2 or not all(map(_is_number, coords[:2])):
+            msg = f"{where} has invalid coordinates {coords!r}: use [lon, lat] numbers"
+            raise CatalogueError(msg)
+        return {"lon": float(coords[0]), "lat": float(coords[1])}
+    if kind not in _AREA_TYPES:
+        msg = (
+            f"{where} has no Point, Polygon or MultiPolygon geometry: "
+            "give each site a Point [lon, lat] or its outline"
+        )
+        raise CatalogueError(msg)
+    try:
+        area = shape(geometry)
+    except (
+        ValueError,
+        TypeError,
+        AttributeError,
+        IndexError,
+        KeyError,
+        shapely.errors.ShapelyError,
+    ):
+        area = None
+    if not isinstance(area, Polygon | MultiPolygon) or area.is_empty:
+        msg = f"{where} has an unreadable {kind}: give rings of [lon, lat] numbers"
+        raise CatalogueError(msg)
+    xy = shapely.get_coordinates(area)
+    if not np.isfinite(xy).all():
+        msg = f"{where} has a {kind} with missing or infinite coordinates: fix its rings"
+        raise CatalogueError(msg)
+    if not area.is_valid:
+        reason = shapely.is_valid_reason(area)
+        msg = f"{where} has an invalid {kind} ({reason}): fix the outline (e.g. shapely make_valid)"
+        raise CatalogueError(msg)
+    point = area.representative_point()
+    return {"lon": float(point.x), "lat": float(point.y), "area": area}
+
+
+def _entrances(value: Any, *, where: str) -> list[tuple[float, float, str, str]]:
+    """Validate an ``entrances`` property: ``(lon, lat, name, osm_id)`` per entrance."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        msg = f"{where}: entrances {value!r} is not a list: give a list of [lon, lat] points"
+        raise CatalogueError(msg)
+    found: list[tuple[float, float, str, str]] = []
+    for number, item in enumerate(value, start=1):
+        name = osm_id = ""
+        coords = item
+        if isinstance(item, dict):
+            coords = item.get("coordinates")
+            name = item.get("name") or ""
+            osm_id = item.get("osm_id") or ""
+            if not isinstance(name, str) or not isinstance(osm_id, str):
+                msg = f"{where}: entrance {number} has a name or osm_id that is not text"
+                raise CatalogueError(msg)
+            if osm_id and not OSM_ID_RE.match(osm_id):
+                msg = f"{where}: entrance {number} osm_id {osm_id!r} is not like node/123"
+                raise CatalogueError(msg)
+        if (
+            not isinstance(coords, list)
+            or len(coords) != 2
+            or not all(map(_is_number, coords))
+            or not all(math.isfinite(c) for c in coords)
+            or not (-180 <= coords[0] <= 180 and -90 <= coords[1] <= 90)
+        ):
+            msg = (
+                f"{where}: entrance {number} has invalid coordinates {coords!r}: "
+                "give [lon, lat] in degrees"
+            )
+            raise CatalogueError(msg)
+        found.append((float(coords[0]), float(coords[1]), name.strip(), osm_id))
+    return found
+
+
+def _osm_id(value: Any, *, where: str) -> str | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, str) or not OSM_ID_RE.match(value.strip()):
+        msg = (
+            f"{where}: osm_id {value!r} is not an OpenStreetMap reference: "
+            "write it like way/477987787 (node/, way/ or relation/ and the number)"
+        )
+        raise CatalogueError(msg)
+    return value.strip()
 
 
 def _records_from_csv(path: Path) -> list[dict[str, Any]]:
@@ -389,6 +511,10 @@ def sites_from_records(
             for k, v in record.items()
             if k not in (*REQUIRED, *COLUMNS, "lat", "lon", "geometry")
         }
+        area = record.get("area")
+        if area is not None and not isinstance(area, Polygon | MultiPolygon):
+            msg = f"{where}: area is not a Polygon or MultiPolygon: give the outline"
+            raise CatalogueError(msg)
         clean.append(
             {
                 "id": site_id,
@@ -405,6 +531,9 @@ def sites_from_records(
                 "datum": "WGS-84",
                 "source_datum": datum,
                 "position_accuracy_m": accuracy,
+                "osm_id": _osm_id(record.get("osm_id"), where=where),
+                "area": area,
+                "entrances": _entrances(record.get("entrances"), where=where),
                 "lat": _number(record.get("lat"), field="lat", where=where, default=math.nan),
                 "lon": _number(record.get("lon"), field="lon", where=where, default=math.nan),
                 **extra,
@@ -427,7 +556,36 @@ def sites_from_records(
         mask = (frame["source_datum"] == datum).to_numpy()
         if mask.any():
             lon[mask], lat[mask] = to_wgs84(lon[mask], lat[mask], datum)
-    geometry = [Point(x, y) for x, y in zip(lon, lat, strict=True)]
+    geometry: list[Point] = []
+    areas: list[Polygon | MultiPolygon | None] = []
+    entrances: list[tuple[Entrance, ...]] = []
+    for i, record in enumerate(clean):
+        datum = record["source_datum"]
+        area, doors = record["area"], record["entrances"]
+        if datum != "WGS-84":
+            if area is not None:
+                area = shapely.transform(
+                    area, lambda xy, d=datum: np.column_stack(to_wgs84(xy[:, 0], xy[:, 1], d))
+                )
+            if doors:
+                d_lon, d_lat = to_wgs84(
+                    np.array([d[0] for d in doors]), np.array([d[1] for d in doors]), datum
+                )
+                doors = [
+                    (float(x), float(y), d[2], d[3])
+                    for x, y, d in zip(d_lon, d_lat, doors, strict=True)
+                ]
+        areas.append(area)
+        entrances.append(tuple(Entrance(x, y, name, ref) for x, y, name, ref in doors))
+        point = area.representative_point() if area is not None else Point(lon[i], lat[i])
+        geometry.append(point)
+    frame["osm_id"] = pd.Series(
+        [v if isinstance(v, str) else None for v in frame["osm_id"]],
+        index=frame.index,
+        dtype=object,
+    )
+    frame["area"] = pd.Series(areas, index=frame.index, dtype=object)
+    frame["entrances"] = pd.Series(entrances, index=frame.index, dtype=object)
     frame = frame.drop(columns=["lat", "lon"]).set_index("id")
     # missing hours stay None (not NaN) so that "absent means always open" is explicit
     frame["opening_hours"] = pd.Series(
