@@ -56,6 +56,7 @@ from tourplanner.tour import Stop, Tour
 
 __all__ = [
     "BEARING_SAMPLE_M",
+    "JOG_M",
     "MAIN_ROADS",
     "MIN_STEP_M",
     "TURN_THRESHOLDS",
@@ -84,6 +85,8 @@ MAIN_ROADS: Final = frozenset(
 BEARING_SAMPLE_M: Final = 15.0
 #: Steps shorter than this are merged into a neighbour unless they are turns.
 MIN_STEP_M: Final = 10.0
+#: Two turns this close that cancel out (a sidestep) are one maneuver.
+JOG_M: Final = 25.0
 #: Upper bounds (degrees of bearing change) of OSRM's turn modifiers; beyond the
 #: last bound the walker turns back ("uturn").
 TURN_THRESHOLDS: Final[tuple[tuple[float, str], ...]] = (
@@ -261,17 +264,21 @@ class Step:
     def way(self) -> Stretch | None:
         """The way the maneuver leads onto: the first stretch of at least :data:`MIN_STEP_M`.
 
-        (The longest when none is that long; ``None`` for ``arrive``.)
+        (The longest when none is that long; the exit for a roundabout; ``None``
+        for ``arrive``.)
         """
-        if not self.stretches:
+        stretches = self.stretches
+        if self.maneuver == "roundabout":  # named by the exit
+            stretches = tuple(s for s in stretches if not s.roundabout) or stretches
+        if not stretches:
             return None
         totals: dict[tuple[str, ...], float] = {}
-        for stretch in self.stretches:
+        for stretch in stretches:
             totals[stretch.identity] = totals.get(stretch.identity, 0.0) + stretch.distance_m
-        for stretch in self.stretches:
+        for stretch in stretches:
             if totals[stretch.identity] >= MIN_STEP_M:
                 return stretch
-        return max(self.stretches, key=lambda s: s.distance_m)
+        return max(stretches, key=lambda s: s.distance_m)
 
     def street(self, language: Language = "en") -> str:
         """Return the step's street name in ``language`` ("" if unnamed)."""
@@ -568,17 +575,22 @@ def steps_from_stretches(
             current.bearing_after = piece.bearing_in
             current.pieces.append(piece)
             continue
-        both_named = current.pieces[-1].stretch.named and piece.stretch.named
-        if same:
+        named = (current.pieces[-1].stretch.named, piece.stretch.named)
+        if modifier == "uturn":  # always said, even where there is no other way
+            kind: ManeuverType = "continue" if same else "turn"
+        elif same:
             if modifier in _NO_TURN or not piece.choice:
                 current.pieces.append(piece)
                 continue
-            kind: ManeuverType = "continue"
-        elif modifier == "straight" or not piece.choice:
-            if not both_named:  # an unnamed way changing kind, or a bend without a choice
+            kind = "continue"
+        elif modifier == "straight":
+            if not all(named):  # an unnamed way changing kind: nothing to say
                 current.pieces.append(piece)
                 continue
-            kind = "new name" if modifier == "straight" else "turn"
+            kind = "new name"
+        elif not piece.choice and not any(named) and current.length >= JOG_M:
+            current.pieces.append(piece)  # an unnamed way bending where it is the only way
+            continue
         else:
             kind = "turn"
         drafts.append(
@@ -600,6 +612,10 @@ def steps_from_stretches(
     ]
     # distances from the stretches (the graph's lengths), so they sum to the leg's
     steps = [replace(s, distance_m=sum(x.distance_m for x in s.stretches)) for s in steps]
+    for i in range(1, len(steps)):  # a turn back onto the street just walked stays on it
+        way, before = steps[i].way, steps[i - 1].way
+        if steps[i].maneuver == "turn" and way and before and way.identity == before.identity:
+            steps[i] = replace(steps[i], maneuver="continue")
     last = pieces[-1]
     steps.append(
         Step(
@@ -613,6 +629,19 @@ def steps_from_stretches(
         )
     )
     return tuple(steps)
+
+
+def _is_jog(short: _Draft, following: _Draft) -> bool:
+    """Whether ``short`` is too short to be its own step before ``following``.
+
+    Under :data:`MIN_STEP_M` always; under :data:`JOG_M` when the two turns
+    cancel out (a sidestep across a street or along a park path).
+    """
+    if short.length < MIN_STEP_M:
+        return True
+    if short.maneuver == "depart" or short.length >= JOG_M:
+        return False
+    return modifier_for(following.bearing_after - short.bearing_before) in _NO_TURN
 
 
 def _absorb_short(drafts: list[_Draft]) -> list[_Draft]:
@@ -629,7 +658,7 @@ def _absorb_short(drafts: list[_Draft]) -> list[_Draft]:
         if out and draft.maneuver == "new name" and draft.length < MIN_STEP_M:
             out[-1].pieces.extend(draft.pieces)
             continue
-        if out and out[-1].length < MIN_STEP_M and len(out) >= 1:
+        if out and _is_jog(out[-1], draft):
             short = out[-1]
             if short.maneuver == "depart":  # leaving a site at a corner: just head off
                 out.pop()
