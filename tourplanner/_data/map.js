@@ -14,6 +14,7 @@
     var toggle = document.getElementById("tp-toggle");
     var container = map.getContainer();
     var stops = data.stops || [];
+    if (!document.getElementById("tp-next")) { body.classList.add("tp-nonav"); }
     var byOrder = {};
     stops.forEach(function (s) { s.orders.forEach(function (o) { byOrder[o] = s; }); });
 
