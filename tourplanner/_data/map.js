@@ -46,6 +46,7 @@
 
     function setExpanded(open) {
       if (narrow()) {
+        if (open) { map.closePopup(); }  // the sheet takes the room a popup had
         body.classList.toggle("tp-expanded", open);
         body.classList.remove("tp-collapsed");
       } else {
@@ -171,7 +172,9 @@
       popup.options.autoPan = true;
       popup.options.autoPanPaddingTopLeft = L.point(8, b.top);
       popup.options.autoPanPaddingBottomRight = L.point(8, b.bottom);
-      popup.options.maxWidth = Math.max(160, Math.min(320, b.width - 40));
+      // the content's width; the popup adds about 50 px of padding and its close button
+      popup.options.maxWidth = Math.max(140, Math.min(320, b.width - 16 - 56));
+      popup.options.minWidth = Math.min(popup.options.minWidth || 50, popup.options.maxWidth);
       popup.options.maxHeight = Math.max(80, b.height - b.top - b.bottom - 40);
       popup.update();
     });
