@@ -168,6 +168,7 @@
     }
     map.on("popupopen", function (e) {
       var popup = e.popup;
+      if (popup._source && popup._source.closeTooltip) { popup._source.closeTooltip(); }
       var b = band();
       popup.options.autoPan = true;
       popup.options.autoPanPaddingTopLeft = L.point(8, b.top);
@@ -179,6 +180,7 @@
       popup.update();
     });
 
+    window.tpReady = performance.now();  // when the page became interactive (measured)
     window.addEventListener("beforeprint", function () {
       document.querySelectorAll("#tp-panel details").forEach(function (d) { d.open = true; });
       map.invalidateSize({ pan: false });
