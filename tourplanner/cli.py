@@ -25,6 +25,7 @@ from shapely.geometry import shape
 
 from tourplanner import __version__, settings
 from tourplanner._io import check_output_path
+from tourplanner.areas import named_areas_for_graph
 from tourplanner.demo import DEMO_NOTICE, demo_osm_path, demo_sites_path
 from tourplanner.directions import leg_destinations, tour_directions
 from tourplanner.errors import TourplannerError
@@ -510,7 +511,8 @@ def _plan_and_write(
         max_snap_m=getattr(args, "max_snap_m", DEFAULT_MAX_SNAP_M),
     )
     ends = [stop.position for stop in leg_destinations(plan.tour)]
-    steps = tour_directions(graph, plan.tour.legs, destinations=ends)
+    areas = named_areas_for_graph(osm_file, graph) if osm_file is not None else ()
+    steps = tour_directions(graph, plan.tour.legs, destinations=ends, areas=areas)
     fmap = tour_map(
         plan.tour,
         sites,
