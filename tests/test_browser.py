@@ -315,6 +315,22 @@ def test_nothing_overlaps_at_any_size(visit, map_file, tour, size, tmp_path) -> 
     assert len(boxes["controls"]) >= 4  # zoom, layers, scale, attribution
     assert page.locator(".leaflet-control-scale").is_visible()
     assert_apart(boxes, size)
+    # no marker hides another, at this zoom and two levels out (close ones fan out)
+    for _ in range(3):
+        markers = v.boxes(".tp-stop-icon .tp-stop")
+        assert len(markers) == len(tour.stops) - 1
+        for a, b in itertools.combinations(markers, 2):
+            assert not intersect(a, b), (a, b)
+        page.evaluate(
+            "() => { const d = JSON.parse(document.getElementById('tp-data').textContent);"
+            " window[d.map].setZoom(window[d.map].getZoom() - 1, {animate: false}); }"
+        )
+        page.wait_for_timeout(100)
+    page.evaluate(
+        "() => { const d = JSON.parse(document.getElementById('tp-data').textContent);"
+        " window[d.map].setZoom(window[d.map].getZoom() + 3, {animate: false}); }"
+    )
+    page.wait_for_timeout(100)
     # a popup, opened from its marker, fits between the controls, clear of the panel
     for stop in (tour.stops[1], tour.stops[4]):
         page.locator(f'.tp-stop-icon .tp-stop[data-orders~="{stop.order}"]').dispatch_event("click")

@@ -419,7 +419,7 @@ def _marker_icon(group: Sequence[Stop]) -> folium.DivIcon:
     )
 
 
-def _colocated(stops: Sequence[Stop], metres: float = 15.0) -> list[list[Stop]]:
+def _colocated(stops: Sequence[Stop], metres: float = 40.0) -> list[list[Stop]]:
     """Group stops that are within ``metres`` of each other (one marker each group)."""
     groups: list[list[Stop]] = []
     for stop in stops:

@@ -152,6 +152,45 @@
       if (item) { item.addEventListener("click", function () { fly(current); }); }
     }
 
+    // markers that would cover each other at this zoom are fanned out around their place
+    function fan() {
+      var items = [];
+      stops.forEach(function (stop) {
+        var marker = window[stop.marker];
+        var el = marker && marker.getElement() && marker.getElement().firstElementChild;
+        if (!el) { return; }
+        el.style.transform = "";
+        items.push({ el: el, w: el.offsetWidth, p: map.latLngToLayerPoint(marker.getLatLng()) });
+      });
+      // clusters: markers that overlap, directly or through others
+      var parent = items.map(function (_, i) { return i; });
+      function root(i) { while (parent[i] !== i) { i = parent[i] = parent[parent[i]]; } return i; }
+      items.forEach(function (a, i) {
+        items.forEach(function (b, j) {
+          if (j > i && Math.abs(a.p.x - b.p.x) < (a.w + b.w) / 2 + 2 &&
+              Math.abs(a.p.y - b.p.y) < 30) { parent[root(j)] = root(i); }
+        });
+      });
+      var clusters = {};
+      items.forEach(function (it, i) { (clusters[root(i)] = clusters[root(i)] || []).push(it); });
+      Object.keys(clusters).forEach(function (key) {
+        var group = clusters[key];
+        if (group.length < 2) { return; }
+        var n = group.length;
+        var widest = Math.max.apply(null, group.map(function (g) { return g.w; }));
+        var r = Math.max(16, (Math.max(widest, 28) + 4) / (2 * Math.sin(Math.PI / n)));
+        var cx = 0, cy = 0;
+        group.forEach(function (g) { cx += g.p.x / n; cy += g.p.y / n; });
+        group.forEach(function (g, k) {
+          var a = 2 * Math.PI * k / n - Math.PI / 2;
+          var dx = cx + r * Math.cos(a) - g.p.x, dy = cy + r * Math.sin(a) - g.p.y;
+          g.el.style.transform = "translate(" + dx.toFixed(1) + "px," + dy.toFixed(1) + "px)";
+        });
+      });
+    }
+    map.on("zoomend overlayadd", fan);
+    fan();
+
     // popups fit between the map's top and bottom controls
     function band() {
       var box = container.getBoundingClientRect();
