@@ -495,3 +495,50 @@ def test_main_road_share_is_a_fraction_consistent_with_the_edges(helsinki_graph,
             )
     assert share == pytest.approx(main / total)
     assert main_road_share(helsinki_graph, []) == 0.0
+
+
+@st.composite
+def walks(draw):
+    """A random walk through junctions: bends, names from a small set, side streets."""
+    n = draw(st.integers(2, 9))
+    heading = draw(st.floats(0, 360))
+    x = y = 0.0
+    nodes = {"n0": (0.0, 0.0)}
+    ways = []
+    for i in range(1, n + 1):
+        heading += draw(st.sampled_from([0, 0, 10, -10, 30, -30, 60, -60, 90, -90, 150, -150]))
+        length = draw(st.floats(3.0, 150.0))
+        x += length * math.sin(math.radians(heading))
+        y += length * math.cos(math.radians(heading))
+        nodes[f"n{i}"] = (x, y)
+        name = draw(st.sampled_from(["Postikatu", "Mikonkatu", "", ""]))
+        highway = "residential" if name else draw(st.sampled_from(["footway", "steps", "path"]))
+        ways.append((f"n{i - 1}", f"n{i}", name, highway))
+    sides = draw(st.sets(st.integers(1, n - 1), max_size=n - 1)) if n > 1 else set()
+    for i in sides:  # a side street at junction i gives the walker a choice there
+        px, py = nodes[f"n{i}"]
+        nodes[f"s{i}"] = (px + 40.0, py - 40.0)
+        ways.append((f"n{i}", f"s{i}", "Side", "residential"))
+    return nodes, ways, n
+
+
+@given(walks())
+@settings(max_examples=60, deadline=None)
+def test_random_walks_keep_the_invariants(walk) -> None:
+    nodes, ways, n = walk
+    town = Town(nodes)
+    for a, b, name, highway in ways:
+        tags = {"highway": highway, **({"name": name} if name else {})}
+        town.way(a, b, **tags)
+    leg = town.leg(*[f"n{i}" for i in range(n + 1)])
+    steps = leg_directions(town.graph, leg)
+    assert steps[0].maneuver == "depart" and steps[-1].maneuver == "arrive"
+    assert sum(s.distance_m for s in steps) == pytest.approx(leg.distance_m, rel=1e-9)
+    # every way walked is in exactly one step, in walking order
+    walked = [x.distance_m for s in steps for x in s.stretches]
+    assert walked == pytest.approx([e[3] for e in leg.edges])
+    for step in steps[1:-1]:
+        assert step.maneuver in {"turn", "continue", "new name", "roundabout"}
+        if step.distance_m < MIN_STEP_M:
+            assert step.maneuver in {"turn", "continue", "roundabout"}
+    assert len(narrate(steps)) == len(steps)
