@@ -156,7 +156,8 @@ def test_stretch_labels_name_unnamed_ways_by_what_they_are() -> None:
 
 def test_street_names_follow_the_map_language() -> None:
     street = Stretch("兴华北街", "Xinghua North Street", "primary", 7.0, name_zh="兴华北街")
-    assert street.label("en") == "Xinghua North Street"
+    assert street.street("en") == "Xinghua North Street"
+    assert street.label("en") == "Xinghua North Street (兴华北街)"  # as on the signs
     assert street.label("zh") == "兴华北街"
     assert street.label("local") == "兴华北街"
     finnish = Stretch("Postikatu", None, "residential", 7.0, name_zh="邮政街")

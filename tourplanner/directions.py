@@ -29,7 +29,8 @@ Unnamed ways are called by what they are ("footpath", "steps", "crossing");
 a way inside a named park or square (``areas``) is "the footpath through
 Esplanadi park", and a named pedestrian area is walked "across" it. Street
 names follow the map language: ``name:en`` or ``name:zh`` when mapped, the
-local ``name`` otherwise.
+local ``name`` otherwise; in English sentences a street with both is
+"Xinghua North Street (兴华北街)", since the local name is what the signs say.
 
 Examples
 --------
@@ -199,6 +200,8 @@ class Stretch:
     def label(self, language: Language = "en") -> str:
         """Return what to call the way: its name, or what it is and where it lies."""
         street = self.street(language)
+        if language == "en" and self.name_en and self.name and self.name_en != self.name:
+            street = f"{self.name_en} ({self.name})"  # the local name is on the signs
         if street:
             if self.pedestrian_area:
                 return f"across {street}"
