@@ -475,6 +475,20 @@ def test_print_is_a_clean_itinerary_with_the_map_on_top(visit, map_file, size, t
     assert map_box["y"] + map_box["height"] <= panel["y"] + 1  # map on top
     assert panel["width"] >= 0.9 * size[0]  # one column
     assert page.locator("#tp-panel .tp-row").first.is_visible()
+    # every walk's directions are printed, and the whole route is on the printed map
+    assert page.locator("#tp-panel ol.tp-directions li").first.is_visible()
+    route = page.locator("path.tp-leg").all()
+    assert route
+    for leg in route:
+        box = leg.bounding_box()
+        assert (
+            box["x"] >= map_box["x"] - 1
+            and box["x"] + box["width"] <= map_box["x"] + map_box["width"] + 1
+        )
+        assert (
+            box["y"] >= map_box["y"] - 1
+            and box["y"] + box["height"] <= map_box["y"] + map_box["height"] + 1
+        )
     page.screenshot(path=str(tmp_path / "print.png"), full_page=True)
     page.emulate_media(media="screen")
     page.wait_for_timeout(200)

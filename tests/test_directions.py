@@ -543,3 +543,19 @@ def test_random_walks_keep_the_invariants(walk) -> None:
         if step.distance_m < MIN_STEP_M:
             assert step.maneuver in {"turn", "continue", "roundabout"}
     assert len(narrate(steps)) == len(steps)
+
+
+def test_a_turn_over_a_crossing_says_so() -> None:
+    # turn right over a 12 m zebra crossing, then along the footpath on the other side
+    town = Town({"A": (0, 0), "B": (0, 100), "C": (12, 100), "D": (12, 200), "E": (80, 100)})
+    town.way("A", "B", name="Main Street", highway="secondary")
+    town.way("B", "C", highway="footway", footway="crossing")
+    town.way("C", "D", highway="footway")
+    town.way("C", "E", highway="footway")
+    steps = leg_directions(town.graph, town.leg("A", "B", "C", "E"))
+    assert kinds(steps)[1] == ("turn", "right")
+    assert steps[1].crosses and steps[1].label() == "the footpath"
+    assert (
+        narrate(steps)[1]
+        == "After 100 m, turn right, cross the street and continue on the footpath"
+    )

@@ -267,12 +267,14 @@ class Step:
     def way(self) -> Stretch | None:
         """The way the maneuver leads onto: the first stretch of at least :data:`MIN_STEP_M`.
 
-        (The longest when none is that long; the exit for a roundabout; ``None``
-        for ``arrive``.)
+        (The longest when none is that long; the exit for a roundabout; not a
+        street crossing when more follows, see :attr:`crosses`; ``None`` for
+        ``arrive``.)
         """
         stretches = self.stretches
         if self.maneuver == "roundabout":  # named by the exit
             stretches = tuple(s for s in stretches if not s.roundabout) or stretches
+        stretches = tuple(s for s in stretches if s.footway != "crossing") or stretches
         if not stretches:
             return None
         totals: dict[tuple[str, ...], float] = {}
@@ -282,6 +284,17 @@ class Step:
             if totals[stretch.identity] >= MIN_STEP_M:
                 return stretch
         return max(stretches, key=lambda s: s.distance_m)
+
+    @property
+    def crosses(self) -> bool:
+        """Whether the step begins by crossing a street (a ``footway=crossing``)."""
+        way = self.way
+        return bool(
+            self.stretches
+            and self.stretches[0].footway == "crossing"
+            and way is not None
+            and way.footway != "crossing"
+        )
 
     def street(self, language: Language = "en") -> str:
         """Return the step's street name in ``language`` ("" if unnamed)."""
@@ -836,7 +849,10 @@ def narrate(
             word = "to stay on" if step.maneuver == "continue" else "onto"
             if label.startswith("across "):
                 word = "and walk"
-            text = f"{lead}{verb} {word} {label}"
+            if step.crosses:
+                text = f"{lead}{verb}, cross the street and continue on {label}"
+            else:
+                text = f"{lead}{verb} {word} {label}"
         out.append(text[:1].upper() + text[1:])
         previous = step
     return out

@@ -220,10 +220,18 @@
     });
 
     window.tpReady = performance.now();  // when the page became interactive (measured)
-    window.addEventListener("beforeprint", function () {
+    // print: every walk's directions open, the map refitted to the printed size
+    function forPrint() {
       document.querySelectorAll("#tp-panel details").forEach(function (d) { d.open = true; });
+      map.closePopup();
       map.invalidateSize({ pan: false });
-    });
+      if (data.fit) { map.fitBounds(data.fit, { padding: [16, 16], animate: false }); }
+    }
+    window.addEventListener("beforeprint", forPrint);
+    var printing = window.matchMedia && window.matchMedia("print");
+    if (printing && printing.addEventListener) {
+      printing.addEventListener("change", function (e) { if (e.matches) { forPrint(); } });
+    }
   }
 
   if (document.readyState === "complete") { start(); }
