@@ -60,9 +60,10 @@ def test_summary_equals_sums_over_the_legs(tours, helsinki_graph) -> None:
         )
         assert summary.score == pytest.approx(plan.tour.score)
         assert summary.categories == tuple(sorted({s.category for s in plan.tour.visits}))
-        main = sum(st.distance_m for leg in steps for st in leg if st.highway in MAIN_ROADS)
-        foot = sum(st.distance_m for leg in steps for st in leg if st.highway in FOOT_WAYS)
-        total = sum(st.distance_m for leg in steps for st in leg)
+        ways = [way for leg in steps for step in leg for way in step.stretches]
+        main = sum(st.distance_m for st in ways if st.highway in MAIN_ROADS)
+        foot = sum(st.distance_m for st in ways if st.highway in FOOT_WAYS)
+        total = sum(st.distance_m for st in ways)
         assert summary.main_road_share == pytest.approx(main / total, abs=1e-3)
         assert summary.footway_share == pytest.approx(foot / total, abs=1e-3)
         assert (

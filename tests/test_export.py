@@ -18,7 +18,7 @@ from pathlib import Path
 import gpxpy
 import pytest
 
-from tourplanner.directions import tour_directions
+from tourplanner.directions import leg_destinations, merge_stretches, narrate, tour_directions
 from tourplanner.errors import OutputError
 from tourplanner.export import (
     _md,
@@ -172,7 +172,8 @@ def test_gpx_validates_against_the_schema(tour) -> None:
 
 @pytest.fixture(scope="module")
 def steps(helsinki_graph, two_days):
-    return tour_directions(helsinki_graph, two_days.legs)
+    ends = [stop.position for stop in leg_destinations(two_days)]
+    return tour_directions(helsinki_graph, two_days.legs, destinations=ends)
 
 
 def test_directions_add_up_to_each_leg(two_days, steps) -> None:
@@ -187,23 +188,59 @@ def test_geojson_carries_the_directions(two_days, steps) -> None:
     doc = tour_to_geojson(two_days, directions=steps)
     legs = [f for f in doc["features"] if f["properties"]["kind"] == "leg"]
     assert [f["properties"]["day"] for f in legs] == [1, 1, 2, 2]
-    for feature, leg_steps in zip(legs, steps, strict=True):
-        assert feature["properties"]["directions"] == [
+    ends = leg_destinations(two_days)
+    for feature, leg_steps, end in zip(legs, steps, ends, strict=True):
+        props = feature["properties"]
+        # the ways walked (what compare counts): one per way, summing to the leg
+        ways = merge_stretches(x for step in leg_steps for x in step.stretches)
+        assert props["directions"] == [
             {
-                "street": s.label,
-                "name": s.name,
-                "name_en": s.name_en,
-                "highway": s.highway,
-                "distance_m": round(s.distance_m, 1),
+                "street": w.label(),
+                "name": w.name,
+                "name_en": w.name_en,
+                "highway": w.highway,
+                "distance_m": round(w.distance_m, 1),
             }
-            for s in leg_steps
+            for w in ways
         ]
+        # the maneuvers, with the sentence shown in the panel
+        assert [s["maneuver"] for s in props["steps"]] == [s.maneuver for s in leg_steps]
+        assert props["steps"][0]["maneuver"] == "depart"
+        assert props["steps"][-1]["maneuver"] == "arrive"
+        assert sum(s["distance_m"] for s in props["steps"]) == pytest.approx(
+            props["distance_m"], abs=0.1 * len(leg_steps)
+        )
+        for item, step, text in zip(
+            props["steps"], leg_steps, narrate(leg_steps, destination=end.name), strict=True
+        ):
+            assert item["instruction"] == text
+            assert item["modifier"] == step.modifier
+            assert item["bearing_after"] == step.bearing_after
+            assert item["street"] == step.street()
+            assert item["location"] == list(step.location)
+        assert end.name in props["steps"][-1]["instruction"]
     without = tour_to_geojson(two_days)
     assert all(
-        f["properties"]["directions"] == []
+        f["properties"]["directions"] == [] and f["properties"]["steps"] == []
         for f in without["features"]
         if f["properties"]["kind"] == "leg"
     )
+
+
+def test_gpx_route_points_carry_the_instructions(two_days, steps) -> None:
+    gpx = gpxpy.parse(tour_to_gpx(two_days, directions=steps))
+    assert [r.name for r in gpx.routes] == ["Directions, day 1", "Directions, day 2"]
+    points = [p for r in gpx.routes for p in r.points]
+    expected = [
+        (text, step)
+        for leg_steps, end in zip(steps, leg_destinations(two_days), strict=True)
+        for text, step in zip(narrate(leg_steps, destination=end.name), leg_steps, strict=True)
+    ]
+    assert [p.name for p in points] == [text for text, _ in expected]
+    assert [p.type for p in points] == [step.maneuver for _, step in expected]
+    for point, (_, step) in zip(points, expected, strict=True):
+        assert (point.longitude, point.latitude) == pytest.approx(step.location)
+    assert not gpxpy.parse(tour_to_gpx(two_days)).routes
 
 
 # --- itineraries --------------------------------------------------------------------------
@@ -236,9 +273,9 @@ def test_markdown_itinerary_lists_the_stops_in_order(two_days, steps) -> None:
     assert text.index("## Day 2") > text.index(f"**{_md(two_days.days[0].stops[-1].name)}**")
     assert "## Not visited\n\n- G12 Galleria: closed on the tour's dates" in text
     assert "Off the street network, skipped: Far Away Folly" in text
-    for leg_steps in steps:
-        for step in leg_steps:
-            assert f"- {step.label}: {step.distance_m:.0f} m" in text
+    for leg_steps, end in zip(steps, leg_destinations(two_days), strict=True):
+        for sentence in narrate(leg_steps, destination=end.name):
+            assert f"        - {_md(sentence)}\n" in text
 
 
 def test_html_itinerary_lists_the_stops_in_order(two_days, steps) -> None:

@@ -123,3 +123,32 @@ def test_format_minutes() -> None:
     assert format_minutes(29.9) == "0 min"
     assert format_minutes(3600) == "1 h 00 min"
     assert format_minutes(2 * 3600 + 5 * 60) == "2 h 05 min"
+
+
+def test_stops_at_one_place_share_one_marker(helsinki_graph, evil_sites) -> None:
+    from tourplanner.maps import _colocated
+
+    plan = plan_tour(
+        helsinki_graph,
+        evil_sites,
+        stops=["station_rautatientori", "ateneum", "helsinki_cathedral", "cathedral_crypt"],
+        round_trip=True,
+        start_time=dt.datetime(2026, 6, 2, 10, 0),
+    )
+    groups = _colocated(plan.tour.stops)
+    orders = [[s.order for s in g] for g in groups]
+    assert sorted(o for g in orders for o in g) == [s.order for s in plan.tour.stops]
+    assert [1, 5] in orders  # the round trip's end is where it started
+    assert [3, 4] in orders  # the cathedral and its crypt, 34 m apart
+    html = tour_map(plan.tour, evil_sites).get_root().render()
+    assert len(re.findall(r"L\.marker\(", html)) == len(groups)
+    assert 'data-orders=\\"1 5\\"' in html
+    assert "<title>Walking tour</title>" in html
+
+
+def test_page_data_cannot_close_its_script() -> None:
+    from tourplanner.maps import _json_for_script
+
+    text = _json_for_script({"a": "</script><script>alert(1)</script>", "b": "&"})
+    assert "<" not in text and ">" not in text and "&" not in text
+    assert json.loads(text) == {"a": "</script><script>alert(1)</script>", "b": "&"}

@@ -22,7 +22,7 @@ from shapely.geometry import LineString
 
 from tourplanner.datum import wgs84_to_gcj02
 from tourplanner.errors import OutputError
-from tourplanner.maps import resolve_tiles, tour_map, write_map
+from tourplanner.maps import _colocated, resolve_tiles, tour_map, write_map
 from tourplanner.offline import external_references, street_lines
 from tourplanner.planner import plan_tour
 from tourplanner.tour import Tour
@@ -291,7 +291,8 @@ def _expected(tour: Tour, sites, shift) -> dict[str, list]:
 
     in_tour = {s.site_id for s in tour.stops}
     return {
-        "markers": [latlon(*s.position) for s in tour.stops],
+        # stops at one place share a marker, drawn at the first stop of the group
+        "markers": [latlon(*group[0].position) for group in _colocated(tour.stops)],
         "circles": [latlon(g.x, g.y) for i, g in sites.geometry.items() if i not in in_tour],
         "legs": [[latlon(*p) for p in leg.geometry.coords] for leg in tour.legs],
     }

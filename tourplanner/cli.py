@@ -40,8 +40,9 @@ from tourplanner._cliargs import (
 )
 from tourplanner._io import check_output_path
 from tourplanner._terminal import configure_logging, plural, render_table, step, tour_summary
+from tourplanner.areas import named_areas_for_graph
 from tourplanner.demo import DEMO_NOTICE, demo_osm_path, demo_sites_path
-from tourplanner.directions import tour_directions
+from tourplanner.directions import leg_destinations, tour_directions
 from tourplanner.errors import TourplannerError
 from tourplanner.export import (
     itinerary_html,
@@ -255,6 +256,9 @@ def _parser() -> argparse.ArgumentParser:
     _add_tour_options(demo, default_output="demo.html")
     demo.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     add_osm_positions_option(demo)
+    demo.add_argument(
+        "--online", action="store_true", help="use map tiles instead of a self-contained map"
+    )
 
     from tourplanner.cli_bureau import add_parsers  # noqa: PLC0415 - it imports this module
 
@@ -434,7 +438,9 @@ def _plan_and_write(
             time_limit=args.time_limit,
             max_snap_m=getattr(args, "max_snap_m", DEFAULT_MAX_SNAP_M),
         )
-    steps = tour_directions(graph, plan.tour.legs)
+    ends = [stop.position for stop in leg_destinations(plan.tour)]
+    areas = named_areas_for_graph(osm_file, graph) if osm_file is not None else ()
+    steps = tour_directions(graph, plan.tour.legs, destinations=ends, areas=areas)
     fmap = tour_map(
         plan.tour,
         sites,
@@ -445,15 +451,13 @@ def _plan_and_write(
         graph=graph,
         directions=dict(enumerate(steps)),
     )
-    from tourplanner.map_areas import area_layer  # noqa: PLC0415
-
-    area_layer(sites, plan.tour.legs, gcj02=args.tiles.startswith("Gaode.")).add_to(fmap)
     write_map(fmap, args.output, force=args.force)
     if args.geojson is not None:
         document = tour_to_geojson(plan.tour, title=title, directions=steps)
         write_geojson(document, args.geojson, force=args.force)
     if args.gpx is not None:
-        write_text(tour_to_gpx(plan.tour, title=title), args.gpx, force=args.force)
+        gpx = tour_to_gpx(plan.tour, title=title, directions=steps)
+        write_text(gpx, args.gpx, force=args.force)
     if args.itinerary is not None:
         render = _ITINERARY_TYPES[args.itinerary.suffix.lower()]
         write_text(
@@ -481,6 +485,10 @@ def _cmd_plan(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
+    if args.online and args.offline:
+        msg = "--online and --offline contradict each other: give one (the demo is offline)"
+        raise _UsageError(msg)
+    args.offline = not args.online  # the demo is the path for people without internet
     print(DEMO_NOTICE)
     return _plan_and_write(
         args,

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import folium
 import geopandas as gpd
 import networkx as nx
 import pandas as pd
@@ -27,10 +26,11 @@ from tourplanner._terminal import (
     terminal_width,
     wrap,
 )
+from tourplanner.bureau_maps import catchments_map, compare_map, coverage_map
 from tourplanner.cli import _add_network_options, _area_from_file, _ids, _UsageError
 from tourplanner.errors import NetworkDataError, TourError
 from tourplanner.graph import load_graph, study_area
-from tourplanner.maps import CATEGORY_COLOURS, _text, write_map
+from tourplanner.maps import write_map
 from tourplanner.routing import snap_sites, walk_matrix
 from tourplanner.sites import bundled_catalogue_path, load_sites
 
@@ -92,30 +92,6 @@ def _write_json(frame: pd.DataFrame, path: Path | None, *, force: bool) -> None:
     write_text(f'{{"generator": "tourplanner", "rows": {records}}}\n', path, force=force)
 
 
-def _base_map(sites: gpd.GeoDataFrame) -> folium.Map:
-    fmap = folium.Map(tiles="OpenStreetMap", control_scale=True)
-    fmap.get_root().header.add_child(  # type: ignore[attr-defined]
-        folium.Element('<meta name="generator" content="tourplanner">'), name="tp_generator"
-    )
-    west, south, east, north = sites.total_bounds
-    fmap.fit_bounds([(south, west), (north, east)])
-    return fmap
-
-
-def _sites_layer(sites: gpd.GeoDataFrame, name: str = "Sites") -> folium.FeatureGroup:
-    layer = folium.FeatureGroup(name=name)
-    for _, row in sites.iterrows():
-        folium.CircleMarker(
-            (row.geometry.y, row.geometry.x),
-            radius=5,
-            color=CATEGORY_COLOURS.get(str(row["category"]), "#333"),
-            fill=True,
-            fill_opacity=0.8,
-            tooltip=folium.Tooltip(_text(row["name"])),
-        ).add_to(layer)
-    return layer
-
-
 def _cmd_catchments(args: argparse.Namespace) -> int:
     from tourplanner.catchments import catchments  # noqa: PLC0415
 
@@ -144,20 +120,7 @@ def _cmd_catchments(args: argparse.Namespace) -> int:
         )
     table = result.drop(columns="geometry")
     print(render_table(table, index=False))
-    fmap = _base_map(sites)
-    for minutes in sorted(args.minutes, reverse=True):
-        layer = folium.FeatureGroup(name=f"{minutes:g} min walk").add_to(fmap)
-        part = result[result["minutes"] == minutes]
-        folium.GeoJson(
-            part[["origin_id", "minutes", "geometry"]].to_json(),
-            style_function=lambda _f, m=minutes: {
-                "fillOpacity": 0.15,
-                "weight": 1,
-                "color": "#1565c0" if m == min(args.minutes) else "#6a1b9a",
-            },
-        ).add_to(layer)
-    _sites_layer(sites).add_to(fmap)
-    folium.LayerControl(collapsed=False).add_to(fmap)
+    fmap = catchments_map(result, sites, offline=args.offline, graph=graph)
     write_map(fmap, args.output, force=args.force)
     if args.geojson is not None:
         from tourplanner.export import write_text  # noqa: PLC0415
@@ -190,26 +153,9 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
         + (": " + ", ".join(outside.index) if len(outside) else ".")
     )
     print("\n".join(wrap(summary, terminal_width())))
-    fmap = _base_map(sites)
-    within = folium.FeatureGroup(name=f"within {args.limit_minutes:g} min of a station")
-    beyond = folium.FeatureGroup(name=f"beyond {args.limit_minutes:g} min")
-    for site_id, row in table.iterrows():
-        point = sites.loc[site_id].geometry
-        folium.CircleMarker(
-            (point.y, point.x),
-            radius=8,
-            color="#2e7d32" if row["within_limit"] else "#b00020",
-            fill=True,
-            fill_opacity=0.8,
-            tooltip=folium.Tooltip(
-                f"{_text(row['name'])}: {row['walk_minutes']:.0f} min from "
-                f"{_text(row['station_name'])}"
-            ),
-        ).add_to(within if row["within_limit"] else beyond)
-    within.add_to(fmap)
-    beyond.add_to(fmap)
-    _sites_layer(sites[sites["category"] == "station"], "Stations").add_to(fmap)
-    folium.LayerControl(collapsed=False).add_to(fmap)
+    fmap = coverage_map(
+        table, sites, limit_minutes=args.limit_minutes, offline=args.offline, graph=graph
+    )
     write_map(fmap, args.output, force=args.force)
     _write_csv(table, args.csv, force=args.force)
     _write_json(table, args.json, force=args.force)
@@ -218,7 +164,6 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
 
 def _cmd_compare(args: argparse.Namespace) -> int:
     from tourplanner.compare import (  # noqa: PLC0415
-        comparison_map,
         comparison_table,
         read_tour,
         summarise,
@@ -238,7 +183,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     print(render_table(table.drop(index="sites")))
     for label in table.columns:
         print("\n".join(wrap(f"{label}: {table.loc['sites', label]!s}", terminal_width())))
-    write_map(comparison_map(docs, labels), args.output, force=args.force)
+    write_map(compare_map(docs, labels, table, offline=args.offline), args.output, force=args.force)
     _write_csv(table, args.csv, force=args.force)
     _write_json(table.T.rename_axis("tour"), args.json, force=args.force)
     return 0
@@ -298,6 +243,14 @@ def _cmd_audit(args: argparse.Namespace) -> int:
     return 1 if len(flagged) else 0
 
 
+def _add_offline_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--offline",
+        action="store_true",
+        help="self-contained HTML: no network needed, streets drawn instead of tiles",
+    )
+
+
 def add_parsers(commands: Any) -> dict[str, Handler]:
     """Add the bureau's commands to ``commands``; return their handlers.
 
@@ -343,6 +296,7 @@ def add_parsers(commands: Any) -> dict[str, Handler]:
         help="HTML map of the catchments to write (default catchments.html)",
     )
     catch.add_argument("--geojson", type=Path, metavar="FILE", help="also write the polygons")
+    _add_offline_option(catch)
     catch.add_argument(
         "--force", action="store_true", help="replace files tourplanner did not write"
     )
@@ -370,6 +324,7 @@ def add_parsers(commands: Any) -> dict[str, Handler]:
     )
     cov.add_argument("--csv", type=Path, metavar="FILE", help="also write the table as CSV")
     cov.add_argument("--json", type=Path, metavar="FILE", help="also write the table as JSON")
+    _add_offline_option(cov)
     cov.add_argument("--force", action="store_true", help="replace files tourplanner did not write")
 
     comp = commands.add_parser("compare", help="compare tours written by 'plan --geojson'")
@@ -389,6 +344,7 @@ def add_parsers(commands: Any) -> dict[str, Handler]:
         help="HTML map with one layer per tour to write (default compare.html)",
     )
     comp.add_argument("--csv", type=Path, metavar="FILE", help="also write the table as CSV")
+    _add_offline_option(comp)
     comp.add_argument(
         "--json", type=Path, metavar="FILE", help="also write the table as JSON (one row a tour)"
     )

@@ -7,7 +7,8 @@ not write unless forced.
 The collection holds a Point per stop (``order``, ``site_id``, ``name``,
 ``name_zh``, ``category``, ``arrival``, ``wait_s``, ``departure``,
 ``visit_minutes``) and a LineString per leg (``from_id``, ``to_id``,
-``distance_m``, ``duration_s``), coordinates in WGS-84 (RFC 7946). Top-level
+``distance_m``, ``duration_s``, the ways walked as ``directions`` and the
+turn-by-turn ``steps``), coordinates in WGS-84 (RFC 7946). Top-level
 members record the generator, the totals and the sites skipped as off the
 network.
 """
@@ -27,7 +28,7 @@ import opening_hours
 from shapely.geometry import mapping
 
 from tourplanner._io import GENERATOR, check_output_path, write_text_atomic
-from tourplanner.directions import Step
+from tourplanner.directions import Step, leg_destinations, merge_stretches, narrate, round_distance
 from tourplanner.tour import Tour
 
 __all__ = [
@@ -91,9 +92,11 @@ def tour_to_geojson(
             }
         )
     leg_days = [day.index + 1 for day in tour.days for _ in day.legs]
+    ends = leg_destinations(tour)
     for number, leg in enumerate(tour.legs, start=1):
         geometry = mapping(leg.geometry)
         steps = directions[number - 1] if directions is not None else ()
+        ways = merge_stretches(x for step in steps for x in step.stretches)
         features.append(
             {
                 "type": "Feature",
@@ -112,14 +115,15 @@ def tour_to_geojson(
                     "enter_by": leg.enter_by or None,
                     "directions": [
                         {
-                            "street": step.label,
-                            "name": step.name,
-                            "name_en": step.name_en,
-                            "highway": step.highway,
-                            "distance_m": round(step.distance_m, 1),
+                            "street": way.label(),
+                            "name": way.name,
+                            "name_en": way.name_en,
+                            "highway": way.highway,
+                            "distance_m": round(way.distance_m, 1),
                         }
-                        for step in steps
+                        for way in ways
                     ],
+                    "steps": _steps_json(steps, ends[number - 1].name),
                 },
             }
         )
@@ -156,6 +160,29 @@ def tour_to_geojson(
         "attribution": "Street data (c) OpenStreetMap contributors, ODbL 1.0",
         "features": features,
     }
+
+
+def _steps_json(steps: Sequence[Step], destination: str) -> list[dict[str, Any]]:
+    """Return the steps of a leg as JSON (OSRM's maneuver fields plus the sentence)."""
+    out = []
+    for step, text in zip(steps, narrate(steps, destination=destination), strict=True):
+        way = step.way
+        out.append(
+            {
+                "maneuver": step.maneuver,
+                "modifier": step.modifier,
+                "bearing_before": step.bearing_before,
+                "bearing_after": step.bearing_after,
+                "distance_m": round(step.distance_m, 1),
+                "street": step.street(),
+                "way": step.label(),
+                "highway": way.highway if way is not None else None,
+                "exit": step.exit,
+                "location": list(step.location),
+                "instruction": text,
+            }
+        )
+    return out
 
 
 def write_geojson(document: dict[str, Any], path: str | Path, *, force: bool = False) -> None:
@@ -204,8 +231,14 @@ def _zone(lon: float, lat: float) -> dt.tzinfo | None:
     return begin.tzinfo
 
 
-def tour_to_gpx(tour: Tour, *, title: str = "") -> str:
-    """Return ``tour`` as GPX 1.1: a waypoint per stop and a track per day.
+def tour_to_gpx(
+    tour: Tour, *, title: str = "", directions: Sequence[Sequence[Step]] | None = None
+) -> str:
+    """Return ``tour`` as GPX 1.1: a waypoint per stop, a track per day and the directions.
+
+    With ``directions``, each day is also a route (``<rte>``) whose points are
+    the maneuvers, each named by its sentence ("After 80 m, turn left onto
+    Postikatu"), which phone apps show as turn-by-turn cues.
 
     Parameters
     ----------
@@ -213,6 +246,8 @@ def tour_to_gpx(tour: Tour, *, title: str = "") -> str:
         The tour.
     title
         The GPX ``name``.
+    directions
+        Steps per leg (in ``tour.legs`` order).
 
     Returns
     -------
@@ -255,6 +290,28 @@ def tour_to_gpx(tour: Tour, *, title: str = "") -> str:
         if segment.points:
             track.segments.append(segment)
             gpx.tracks.append(track)
+    if directions is not None:
+        ends = leg_destinations(tour)
+        number = 0
+        for day in tour.days:
+            route = gpxpy.gpx.GPXRoute(name=f"Directions, day {day.index + 1}")
+            for _leg in day.legs:
+                steps = directions[number]
+                texts = narrate(steps, destination=ends[number].name)
+                number += 1
+                for step, text in zip(steps, texts, strict=True):
+                    lon, lat = step.location
+                    route.points.append(
+                        gpxpy.gpx.GPXRoutePoint(
+                            latitude=lat,
+                            longitude=lon,
+                            name=text,
+                            type=step.maneuver,
+                            comment=step.modifier,
+                        )
+                    )
+            if route.points:
+                gpx.routes.append(route)
     return str(gpx.to_xml(version="1.1"))
 
 
@@ -268,7 +325,8 @@ def _rows(tour: Tour, directions: Sequence[Sequence[Step]] | None) -> list[dict[
             rows.append({"type": "stop", "stop": stop})
             if i < len(day.legs):
                 steps = directions[leg_number] if directions is not None else ()
-                rows.append({"type": "leg", "leg": day.legs[i], "steps": steps})
+                texts = narrate(steps, destination=day.stops[i + 1].name)
+                rows.append({"type": "leg", "leg": day.legs[i], "steps": texts})
                 leg_number += 1
     return rows
 
@@ -329,8 +387,8 @@ def itinerary_markdown(
         else:
             leg = row["leg"]
             out.append(
-                f"    - walk {_minutes(leg.duration_s)}, {leg.distance_m:.0f} m"
-                + "".join(f"\n        - {_md(s.label)}: {s.distance_m:.0f} m" for s in row["steps"])
+                f"    - walk {_minutes(leg.duration_s)}, {round_distance(leg.distance_m)}"
+                + "".join(f"\n        - {_md(text)}" for text in row["steps"])
                 + (f"\n        - {_md(leg.enter_by)}" if leg.enter_by else "")
             )
     if tour.left_out:
@@ -381,11 +439,11 @@ def itinerary_html(
             )
         else:
             leg = row["leg"]
-            steps = "".join(f"<li>{e(s.label)}: {s.distance_m:.0f} m</li>" for s in row["steps"])
+            steps = "".join(f"<li>{e(text)}</li>" for text in row["steps"])
             steps += f"<li>{e(leg.enter_by)}</li>" if leg.enter_by else ""
             body.append(
-                f'<div class="leg">walk {_minutes(leg.duration_s)}, {leg.distance_m:.0f} m'
-                f"<ul>{steps}</ul></div>"
+                f'<div class="leg">walk {_minutes(leg.duration_s)}, '
+                f"{round_distance(leg.distance_m)}<ol>{steps}</ol></div>"
             )
     if tour.left_out:
         items = "".join(f"<li>{e(i.name)}: {e(i.detail)}</li>" for i in tour.left_out)

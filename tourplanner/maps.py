@@ -1,11 +1,21 @@
-"""Interactive tour maps with folium.
+"""Interactive tour maps with folium, made for a phone in the hand.
 
 The map shows numbered stop markers coloured by category (ringed by day on
-multi-day tours) with popups in English and Chinese, each leg drawn along the
-streets with a tooltip, the catalogue's other sites as a switchable layer, an
-itinerary panel (stops, times, walks, street-by-street directions, totals), a
-legend, a layer control, a scale bar, and attribution for the OpenStreetMap data
-and the tiles. Every piece of catalogue text is HTML-escaped.
+multi-day tours; stops at the same place share one marker with all their
+numbers) with popups in English and Chinese, each leg drawn along the streets
+with a tooltip, the catalogue's other sites as a switchable layer, an itinerary
+(stops, times, walks, turn-by-turn directions, totals), a legend, a layer
+control, a scale bar, and attribution for the OpenStreetMap data and the tiles.
+Every piece of catalogue text goes through one escaping helper, :func:`_text`.
+
+The page layout (``_data/map.css`` and ``_data/map.js``, written for this
+project) puts the itinerary in a side panel that can be collapsed on wide
+screens, and in a bottom sheet below 600 px that shows the next stop when
+collapsed and opens with a tap or a drag; the map always takes the rest of the
+screen, so nothing covers its controls. Tapping a stop in the itinerary flies
+the map to it and opens its popup (sized to fit between the map's controls);
+tapping a marker highlights its row. A print style sheet turns the page into an
+itinerary with the map on top.
 
 Tiles come from :mod:`xyzservices` providers (OpenStreetMap by default). Chinese
 providers (Amap/Gaode) draw in GCJ-02, so every geometry is shifted to GCJ-02
@@ -17,7 +27,11 @@ drawn as a light vector base layer instead of tiles.
 from __future__ import annotations
 
 import html
+import json
+import math
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Final, cast
 
@@ -30,8 +44,9 @@ from branca.element import Figure
 
 from tourplanner._io import GENERATOR, check_output_path, write_text_atomic
 from tourplanner.datum import wgs84_to_gcj02
-from tourplanner.directions import Step
+from tourplanner.directions import Step, narrate, round_distance
 from tourplanner.errors import OutputError
+from tourplanner.map_areas import area_layer
 from tourplanner.offline import inline_assets, street_lines
 from tourplanner.tour import Stop, Tour
 
@@ -39,7 +54,9 @@ __all__ = [
     "CATEGORY_COLOURS",
     "DAY_COLOURS",
     "GCJ02_PROVIDERS",
+    "MapPage",
     "format_minutes",
+    "map_page",
     "resolve_tiles",
     "tour_map",
     "write_map",
@@ -171,102 +188,325 @@ def _latlon(coords: Sequence[tuple[float, float]], shift: Transform) -> list[tup
     return out
 
 
-def _popup_html(stop: Stop, sites: gpd.GeoDataFrame) -> str:
-    row = sites.loc[stop.site_id]
-    description = row.get("description")
-    hours = row.get("opening_hours")
-    kind = {"start": "Start", "end": "End"}.get(stop.kind)
-    lines = [
-        f"<b>{stop.order}. {_text(stop.name)}</b>",
-        f"<br>{_text(stop.name_zh)}" if stop.name_zh else "",
-        f"<br><i>{_text(stop.category.replace('_', ' '))}</i>",
-        f" &middot; {kind} of day {stop.day + 1}" if kind else "",
-        f"<br>Arrive {stop.arrival:%H:%M}",
-        f", wait {format_minutes(stop.wait_s)}" if stop.wait_s >= 30 else "",
-        f", {stop.visit_minutes:.0f} min on site" if stop.visit_minutes else "",
-        f", leave {stop.departure:%H:%M}",
-        f"<br>Opening hours: {_text(hours)}" if isinstance(hours, str) and hours else "",
-        f"<br>{_text(description)}" if isinstance(description, str) and description else "",
-    ]
-    return f'<div class="tp-popup" style="min-width:220px">{"".join(lines)}</div>'
+def _asset(name: str) -> str:
+    return (resources.files("tourplanner") / "_data" / name).read_text(encoding="utf-8")
 
 
-def _marker_icon(stop: Stop, day_colour: str) -> folium.DivIcon:
-    colour = CATEGORY_COLOURS.get(stop.category, "#333333")
-    label = {"start": "S", "end": "E"}.get(stop.kind, str(stop.order))
+def _json_for_script(value: object) -> str:
+    """JSON that is safe inside ``<script type="application/json">``."""
+    return (
+        json.dumps(value, ensure_ascii=True)
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+    )
+
+
+@dataclass
+class MapPage:
+    """A folium map inside tourplanner's page: panel, legend, styles and script.
+
+    Made by :func:`map_page`; the tour map and the bureau's maps draw their
+    layers on :attr:`fmap` (through :attr:`shift`) and then call
+    :meth:`finish`.
+
+    Attributes
+    ----------
+    fmap
+        The folium map.
+    shift
+        Transform of WGS-84 (lon, lat) to the tiles' datum.
+    title
+        The page's ``<title>`` and the panel's heading.
+    stops
+        Markers the itinerary links to (filled by the tour map).
+    """
+
+    fmap: folium.Map
+    shift: Transform
+    title: str
+    stops: list[dict[str, object]] = field(default_factory=list)
+
+    def latlon(self, lon: float, lat: float) -> tuple[float, float]:
+        """Return ``(lat, lon)`` on the map for a WGS-84 point."""
+        x, y = self.shift(lon, lat)
+        return round(y, 7), round(x, 7)
+
+    def finish(
+        self,
+        *,
+        body_html: str,
+        legend_html: str,
+        bounds: tuple[float, float, float, float],
+        next_html: str = "",
+    ) -> folium.Map:
+        """Add the panel, the legend, the layer control and the page script.
+
+        Parameters
+        ----------
+        body_html
+            The panel's content (escaped HTML).
+        legend_html
+            The legend's rows (escaped HTML).
+        bounds
+            ``(west, south, east, north)`` in WGS-84 to fit the map to.
+        next_html
+            What the collapsed bottom sheet shows (the tour map's next stop).
+
+        Returns
+        -------
+        folium.Map
+            The finished map.
+        """
+        root = cast("Figure", self.fmap.get_root())
+        root.header.add_child(folium.Element(f"<style>{_asset('map.css')}</style>"), name="tp_css")
+        west, south, east, north = bounds
+        (s, w), (n, e) = self.latlon(west, south), self.latlon(east, north)
+        toggle = (
+            '<button id="tp-toggle" type="button" aria-controls="tp-body" aria-expanded="true" '
+            'title="Hide the itinerary">&rsaquo;</button>'
+        )
+        nav = (
+            '<div id="tp-next"><button id="tp-prev" type="button" aria-label="previous stop">'
+            '&lsaquo;</button><div class="tp-next-body">'
+            f'{next_html}</div><button id="tp-nextbtn" type="button" aria-label="next stop">'
+            "&rsaquo;</button></div>"
+            if next_html
+            else ""
+        )
+        panel = (
+            f'<aside id="tp-panel" aria-label="Itinerary"><div id="tp-head">{toggle}'
+            f'<div class="tp-title">{_text(self.title)}</div></div>{nav}'
+            f'<div id="tp-body">{body_html}</div></aside>'
+            f'<details id="tp-legend" class="tp-legend leaflet-control" open hidden>'
+            f"<summary>Key</summary>{legend_html}</details>"
+        )
+        root.html.add_child(folium.Element(panel), name="tp_panel")
+        data = {
+            "map": self.fmap.get_name(),
+            "stops": self.stops,
+            "fit": [[s, w], [n, e]],
+            "attribution": _OSM_DATA,
+        }
+        root.html.add_child(
+            folium.Element(
+                f'<script type="application/json" id="tp-data">{_json_for_script(data)}</script>'
+                f"<script>{_asset('map.js')}</script>"
+            ),
+            name="tp_script",
+        )
+        self.fmap.fit_bounds([(s, w), (n, e)])
+        folium.LayerControl(collapsed=True, position="topright").add_to(self.fmap)
+        return self.fmap
+
+
+def map_page(
+    title: str,
+    *,
+    tiles: str = "OpenStreetMap.Mapnik",
+    offline: bool = False,
+    streets: Sequence[Sequence[tuple[float, float]]] = (),
+) -> MapPage:
+    """Start a map page: tiles (or, offline, the given streets), scale and title.
+
+    Parameters
+    ----------
+    title
+        The page's title.
+    tiles
+        An xyzservices provider name; GCJ-02 providers shift all geometry.
+    offline
+        No tiles: :func:`write_map` makes the page self-contained, and
+        ``streets`` are drawn as a light base layer.
+    streets
+        Street lines (lon, lat) to draw offline, e.g. from
+        :func:`tourplanner.offline.street_lines`.
+
+    Returns
+    -------
+    MapPage
+        The page to draw on.
+    """
+    provider = resolve_tiles(tiles, offline=offline)
+    shift: Transform = _to_gcj02 if needs_gcj02(provider) else _identity
+    fmap = folium.Map(tiles=None, control_scale=True, prefer_canvas=False)
+    root = cast("Figure", fmap.get_root())
+    root.title = _text(title)
+    root.header.add_child(
+        folium.Element(f'<meta name="generator" content="{GENERATOR}">'), name="tp_generator"
+    )
+    if offline:  # write_map inlines the assets of pages that carry this marker
+        root.header.add_child(folium.Element(_OFFLINE_MARKER), name="tp_offline")
+    if provider is not None:
+        folium.TileLayer(
+            tiles=provider.build_url(),
+            attr=provider.html_attribution,
+            name=str(provider.name),
+            max_zoom=int(provider.get("max_zoom", 19)),
+        ).add_to(fmap)
+    if offline and streets:
+        folium.PolyLine(  # type: ignore[no-untyped-call]
+            [_latlon(line, shift) for line in streets],
+            color="#9e9e9e",
+            weight=1.5,
+            opacity=0.8,
+            interactive=False,
+            class_name="tp-street",
+        ).add_to(folium.FeatureGroup(name="Streets (OpenStreetMap)").add_to(fmap))
+    return MapPage(fmap, shift, title)
+
+
+def _kind_word(kind: str) -> str:
+    """How a stop kind is shown ("start", "end", "lunch break"...); "" for a visit."""
+    return "" if kind == "visit" else kind.replace("_", " ")
+
+
+def _stop_facts(stop: Stop, sites: gpd.GeoDataFrame) -> list[str]:
+    """Return the lines of a stop's popup, escaped HTML (data-driven: any kind renders)."""
+    row = sites.loc[stop.site_id] if stop.site_id in sites.index else {}
+    description = row.get("description") if len(row) else None
+    hours = row.get("opening_hours") if len(row) else None
+    kind = _kind_word(stop.kind)
+    what = _text(stop.category.replace("_", " "))
+    if kind:
+        what += f" &middot; {_text(kind)} of day {stop.day + 1}"
+    times = f"Arrive {stop.arrival:%H:%M}"
+    if stop.wait_s >= 30:
+        times += f", wait {format_minutes(stop.wait_s)}"
+    if stop.visit_minutes:
+        times += f", {stop.visit_minutes:.0f} min on site"
+    times += f", leave {stop.departure:%H:%M}"
+    lines = [f"<b>{stop.order}. {_text(stop.name)}</b>"]
+    if stop.name_zh:
+        lines.append(_text(stop.name_zh))
+    lines += [f"<i>{what}</i>", times]
+    if isinstance(hours, str) and hours:
+        lines.append(f"Opening hours: {_text(hours)}")
+    if isinstance(description, str) and description:
+        lines.append(_text(description))
+    return lines
+
+
+def _popup_html(stops: Sequence[Stop], sites: gpd.GeoDataFrame) -> str:
+    return "".join(
+        f'<div class="tp-popup">{"<br>".join(_stop_facts(stop, sites))}</div>' for stop in stops
+    )
+
+
+def _badge(label: str, category: str, day_colour: str, kind: str) -> str:
+    colour = CATEGORY_COLOURS.get(category, "#333333")
+    return (
+        f'<span class="tp-stop tp-kind-{_text(kind)}" '
+        f'style="--c:{colour};--d:{day_colour}">{_text(label)}</span>'
+    )
+
+
+def _marker_icon(group: Sequence[Stop]) -> folium.DivIcon:
+    first = group[0]
+    label = "\u00b7".join(str(stop.order) for stop in group)
+    width = max(28, 12 + 8 * len(label))
+    colour = CATEGORY_COLOURS.get(first.category, "#333333")
+    day_colour = DAY_COLOURS[first.day % len(DAY_COLOURS)]
+    orders = " ".join(str(stop.order) for stop in group)
     return folium.DivIcon(
         html=(
-            f'<div class="tp-stop tp-stop-{stop.kind}" data-order="{stop.order}" '
-            f'style="background:{colour};color:#fff;border:3px solid {day_colour};'
-            "border-radius:50%;width:28px;height:28px;line-height:22px;text-align:center;"
-            f'font:bold 13px sans-serif;box-shadow:0 0 3px #000">{label}</div>'
+            f'<div class="tp-stop tp-kind-{_text(first.kind)}" data-order="{first.order}" '
+            f'data-orders="{orders}" style="--c:{colour};--d:{day_colour};width:{width}px">'
+            f"{label}</div>"
         ),
-        icon_size=(28, 28),
-        icon_anchor=(14, 14),
+        icon_size=(width, 28),
+        icon_anchor=(width // 2, 14),
         class_name="tp-stop-icon",
     )
 
 
-def _steps_html(steps: Sequence[Step]) -> str:
-    items = "".join(
-        f"<li>{_text(step.label)} &ndash; {_distance(step.distance_m)}</li>" for step in steps
+def _colocated(stops: Sequence[Stop], metres: float = 40.0) -> list[list[Stop]]:
+    """Group stops that are within ``metres`` of each other (one marker each group)."""
+    groups: list[list[Stop]] = []
+    for stop in stops:
+        for group in groups:
+            lon, lat = group[0].position
+            dx = (stop.position[0] - lon) * 111_320.0 * math.cos(math.radians(lat))
+            dy = (stop.position[1] - lat) * 110_540.0
+            if math.hypot(dx, dy) <= metres:
+                group.append(stop)
+                break
+        else:
+            groups.append([stop])
+    return groups
+
+
+def _leg_html(leg_duration_s: float, leg_distance_m: float, sentences: Sequence[str]) -> str:
+    summary = f"walk {format_minutes(leg_duration_s)} &middot; {round_distance(leg_distance_m)}"
+    if not sentences:
+        return f'<li class="tp-leg"><div>{summary}</div></li>'
+    items = "".join(f"<li>{_text(text)}</li>" for text in sentences)
+    return (
+        f'<li class="tp-leg"><details><summary>{summary}</summary><ol class="tp-directions">'
+        f"{items}</ol></details></li>"
     )
-    return f'<ol class="tp-directions">{items}</ol>' if items else ""
 
 
-def _panel_html(
-    tour: Tour,
-    title: str,
-    notice: str | None,
-    directions: Mapping[int, Sequence[Step]],
-) -> str:
-    parts = [
-        '<div id="tp-panel" style="position:absolute;top:10px;right:10px;z-index:1000;'
-        "background:rgba(255,255,255,.95);padding:8px 12px;border-radius:6px;"
-        "box-shadow:0 1px 5px rgba(0,0,0,.4);font:12px sans-serif;width:330px;"
-        'max-height:calc(100% - 40px);overflow:auto">',
-        f'<div style="font-size:14px"><b>{_text(title)}</b></div>',
-    ]
+def _stop_when(stop: Stop) -> str:
+    wait = f", wait {format_minutes(stop.wait_s)}" if stop.wait_s >= 60 else ""
+    stay = f", {stop.visit_minutes:.0f} min" if stop.visit_minutes else ""
+    return f"{stop.arrival:%H:%M}&ndash;{stop.departure:%H:%M}{wait}{stay}"
+
+
+def _body_html(
+    tour: Tour, notice: str | None, directions: Mapping[int, Sequence[Step]]
+) -> tuple[str, str]:
+    """Return the panel's content and the collapsed sheet's "next stop" items."""
+    parts: list[str] = []
     if notice:
-        parts.append(f'<div class="tp-notice" style="color:#b00020">{_text(notice)}</div>')
-    visits = len(tour.visits)
+        parts.append(f'<div class="tp-notice">{_text(notice)}</div>')
     parts.append(
-        f'<div class="tp-totals">{visits} visits &middot; {_distance(tour.distance_m)} '
-        f"&middot; {format_minutes(tour.walking_s)} walking &middot; "
-        f"{format_minutes(tour.visiting_s)} on site"
+        f'<div class="tp-totals">{len(tour.visits)} visits &middot; '
+        f"{_distance(tour.distance_m)} &middot; {format_minutes(tour.walking_s)} walking "
+        f"&middot; {format_minutes(tour.visiting_s)} on site"
         + (f" &middot; {format_minutes(tour.waiting_s)} waiting" if tour.waiting_s >= 60 else "")
         + (f" &middot; score {tour.score:.0f}" if tour.score else "")
         + "</div>"
     )
+    nexts: list[str] = []
     leg_number = 0
     for day in tour.days:
         colour = DAY_COLOURS[day.index % len(DAY_COLOURS)]
-        if len(tour.days) > 1 or day.stops:
-            parts.append(
-                f'<div class="tp-day" style="margin-top:6px;border-left:4px solid {colour};'
-                f'padding-left:6px"><b>Day {day.index + 1}, {day.date:%a %d %b %Y}</b></div>'
-            )
-        parts.append('<table class="tp-itinerary" style="border-collapse:collapse;width:100%">')
+        parts.append(
+            f'<div class="tp-day" style="--d:{colour}">Day {day.index + 1}, '
+            f"{day.date:%a %d %b %Y}</div>"
+        )
+        parts.append('<ol class="tp-list">')
         for i, stop in enumerate(day.stops):
-            wait = f", wait {format_minutes(stop.wait_s)}" if stop.wait_s >= 60 else ""
-            stay = f", {stop.visit_minutes:.0f} min" if stop.visit_minutes else ""
+            kind = _kind_word(stop.kind)
+            badge = f'<span class="tp-kind">{_text(kind)}</span>' if kind else ""
+            zh = f" {_text(stop.name_zh)}" if stop.name_zh else ""
             parts.append(
-                f'<tr class="tp-row tp-row-{stop.kind}" data-order="{stop.order}" '
-                f'data-site="{_text(stop.site_id)}"><td style="vertical-align:top">'
-                f"<b>{stop.order}</b></td><td><b>{_text(stop.name)}</b>"
-                + (f" {_text(stop.name_zh)}" if stop.name_zh else "")
-                + f"<br>{stop.arrival:%H:%M}&ndash;{stop.departure:%H:%M}{wait}{stay}</td></tr>"
+                f'<li class="tp-row tp-row-{_text(stop.kind)}" data-order="{stop.order}" '
+                f'data-site="{_text(stop.site_id)}" tabindex="0" role="button">'
+                f"{_badge(str(stop.order), stop.category, colour, stop.kind)}"
+                f"<div><b>{_text(stop.name)}</b>{zh}{badge}"
+                f'<div class="tp-when">{_stop_when(stop)}</div></div></li>'
+            )
+            walk = ""
+            if i > 0:
+                before = day.legs[i - 1]
+                walk = (
+                    f" &middot; walk {format_minutes(before.duration_s)}, "
+                    f"{round_distance(before.distance_m)}"
+                )
+            nexts.append(
+                f'<div class="tp-next-item" data-order="{stop.order}" hidden>'
+                f'<div class="tp-line1">{stop.order}. {_text(stop.name)}{zh}</div>'
+                f"<div>{_stop_when(stop)}{walk}</div></div>"
             )
             if i < len(day.legs):
                 leg = day.legs[i]
+                steps = directions.get(leg_number, ())
                 leg_number += 1
-                steps = directions.get(leg_number - 1, ())
-                parts.append(
-                    f'<tr class="tp-leg-row"><td></td><td style="color:#555">&darr; walk '
-                    f"{format_minutes(leg.duration_s)}, {_distance(leg.distance_m)}"
-                    f"{_steps_html(steps)}</td></tr>"
-                )
-        parts.append("</table>")
+                sentences = narrate(steps, destination=day.stops[i + 1].name) if steps else []
+                parts.append(_leg_html(leg.duration_s, leg.distance_m, sentences))
+        parts.append("</ol>")
     if tour.left_out:
         items = "".join(
             f"<li>{_text(item.name)}: {_text(item.detail)}</li>" for item in tour.left_out
@@ -276,30 +516,44 @@ def _panel_html(
         names = ", ".join(_text(s.name) for s in tour.skipped)
         parts.append(f'<div class="tp-skipped">Off the street network, skipped: {names}</div>')
     for warning in tour.warnings:
-        parts.append(f'<div class="tp-warning" style="color:#b00020">{_text(warning)}</div>')
-    parts.append(f'<div style="font-size:11px;color:#555;margin-top:4px">{_OSM_DATA}</div></div>')
-    return "".join(parts)
+        parts.append(f'<div class="tp-warning">{_text(warning)}</div>')
+    parts.append(f'<div class="tp-small">{_OSM_DATA}</div>')
+    return "".join(parts), "".join(nexts)
 
 
-def _legend_html(categories: Sequence[str], days: int) -> str:
+def _legend_html(categories: Sequence[str], days: int, kinds: Sequence[str]) -> str:
     rows = "".join(
-        f'<div><span style="display:inline-block;width:12px;height:12px;border-radius:50%;'
-        f'background:{CATEGORY_COLOURS.get(c, "#333")};margin-right:4px"></span>'
-        f"{_text(c.replace('_', ' '))}</div>"
+        f'<div><span class="tp-swatch" style="background:{CATEGORY_COLOURS.get(c, "#333")}">'
+        f"</span>{_text(c.replace('_', ' '))}</div>"
         for c in categories
+    )
+    if any(kind in {"start", "end"} for kind in kinds):
+        rows += (
+            '<div><span class="tp-swatch tp-square" style="background:#fff;border:2px solid #555">'
+            "</span>start / end of a day</div>"
+        )
+    rows += (
+        '<div><span class="tp-swatch" style="background:#fff;border:2px solid #555"></span>'
+        "ring: day; 1&middot;7: stops at one place</div>"
+        if days > 1
+        else ""
     )
     if days > 1:
         rows += "".join(
-            f'<div><span style="display:inline-block;width:14px;height:4px;'
-            f'background:{DAY_COLOURS[d % len(DAY_COLOURS)]};margin-right:4px"></span>'
-            f"day {d + 1}</div>"
+            f'<div><span class="tp-swatch tp-line" '
+            f'style="background:{DAY_COLOURS[d % len(DAY_COLOURS)]}"></span>day {d + 1}</div>'
             for d in range(days)
         )
-    return (
-        '<div id="tp-legend" style="position:absolute;bottom:60px;left:10px;z-index:1000;'
-        "background:rgba(255,255,255,.9);padding:6px 8px;border-radius:6px;"
-        f'box-shadow:0 1px 5px rgba(0,0,0,.4);font:12px sans-serif">{rows}</div>'
+    else:
+        rows += (
+            f'<div><span class="tp-swatch tp-line" style="background:{DAY_COLOURS[0]}"></span>'
+            "route</div>"
+        )
+    rows += (
+        '<div><span class="tp-swatch" style="background:#bbb;opacity:.7"></span>'
+        "other catalogue sites</div>"
     )
+    return rows
 
 
 def tour_map(
@@ -323,7 +577,7 @@ def tour_map(
         The catalogue the tour was planned from (descriptions, hours, the
         other sites layer).
     title
-        Shown in the panel.
+        The page's title and the panel's heading.
     notice
         A warning line shown under the title (e.g. the demo notice).
     tiles
@@ -341,54 +595,23 @@ def tour_map(
     folium.Map
         The map, fitted to the tour.
     """
-    provider = resolve_tiles(tiles, offline=offline)
-    shift: Transform = _to_gcj02 if needs_gcj02(provider) else _identity
-    fmap = folium.Map(tiles=None, control_scale=True, prefer_canvas=False)
-    root = cast("Figure", fmap.get_root())
-    root.header.add_child(
-        folium.Element(f'<meta name="generator" content="{GENERATOR}">'), name="tp_generator"
-    )
-    if offline:  # write_map inlines the assets of pages that carry this marker
-        root.header.add_child(folium.Element(_OFFLINE_MARKER), name="tp_offline")
-    if provider is not None:
-        folium.TileLayer(
-            tiles=provider.build_url(),
-            attr=provider.html_attribution,
-            name=str(provider.name),
-            max_zoom=int(provider.get("max_zoom", 19)),
-        ).add_to(fmap)
     lines: list[list[tuple[float, float]]] = []
     if offline:
         if graph is None:
             msg = "an offline map needs the street graph to draw instead of tiles"
             raise ValueError(msg)
+        resolve_tiles(tiles, offline=offline)
         lines = street_lines(graph, tour, margin_m=400.0)
-    if lines:
-        folium.PolyLine(  # type: ignore[no-untyped-call]
-            [_latlon(line, shift) for line in lines],
-            color="#9e9e9e",
-            weight=1.5,
-            opacity=0.8,
-            interactive=False,
-            class_name="tp-street",
-        ).add_to(folium.FeatureGroup(name="Streets (OpenStreetMap)").add_to(fmap))
-    if offline:
-        root.html.add_child(
-            folium.Element(
-                f"<script>window.addEventListener('load',function(){{"
-                f"{fmap.get_name()}.attributionControl.addAttribution({_OSM_DATA!r});}});"
-                "</script>"
-            )
-        )
+    page = map_page(title, tiles=tiles, offline=offline, streets=lines)
+    fmap = page.fmap
     in_tour = {stop.site_id for stop in tour.stops}
     others = folium.FeatureGroup(name="Other catalogue sites", show=True).add_to(fmap)
     for site_id, row in sites.iterrows():
         if site_id in in_tour:
             continue
-        lat, lon = shift(row.geometry.x, row.geometry.y)[::-1]
         colour = CATEGORY_COLOURS.get(str(row["category"]), "#333")
         folium.CircleMarker(
-            (lat, lon),
+            page.latlon(row.geometry.x, row.geometry.y),
             radius=5,
             color=colour,
             fill=True,
@@ -405,40 +628,51 @@ def tour_map(
             leg_number += 1
             a, b = day.stops[i], day.stops[i + 1]
             label = (
-                f"Leg {leg_number}: {_text(a.name)} &rarr; {_text(b.name)}, "
-                f"{_distance(leg.distance_m)}, {format_minutes(leg.duration_s)}"
+                f"Leg {leg_number}: {a.order}. {_text(a.name)} &rarr; {b.order}. "
+                f"{_text(b.name)}, {_distance(leg.distance_m)}, {format_minutes(leg.duration_s)}"
             )
             folium.PolyLine(  # type: ignore[no-untyped-call]
-                _latlon(list(leg.geometry.coords), shift),
+                _latlon(list(leg.geometry.coords), page.shift),
                 color=colour,
                 weight=5,
                 opacity=0.85,
                 tooltip=folium.Tooltip(label),
                 class_name=f"tp-leg tp-leg-{leg_number}",
             ).add_to(route)
-    stops = folium.FeatureGroup(name="Stops").add_to(fmap)
-    for stop in tour.stops:
-        lon, lat = shift(*stop.position)
-        colour = DAY_COLOURS[stop.day % len(DAY_COLOURS)]
-        folium.Marker(
-            (lat, lon),
-            icon=_marker_icon(stop, colour),
-            popup=folium.Popup(_popup_html(stop, sites), max_width=320),
-            tooltip=folium.Tooltip(f"{stop.order}. {_text(stop.name)}"),
-        ).add_to(stops)
-    root.html.add_child(folium.Element(_panel_html(tour, title, notice, directions or {})))
-    categories = sorted({stop.category for stop in tour.stops} | set(sites["category"]))
-    root.html.add_child(folium.Element(_legend_html(categories, len(tour.days))))
-    points = [shift(lon, lat) for leg in tour.legs for lon, lat in leg.geometry.coords]
-    points += [shift(*stop.position) for stop in tour.stops]
+    layer = folium.FeatureGroup(name="Stops").add_to(fmap)
+    for group in _colocated(tour.stops):
+        lon, lat = group[0].position
+        marker = folium.Marker(
+            page.latlon(lon, lat),
+            icon=_marker_icon(group),
+            popup=folium.Popup(_popup_html(group, sites), max_width=320),
+            tooltip=folium.Tooltip(
+                " / ".join(f"{stop.order}. {_text(stop.name)}" for stop in group)
+            ),
+        ).add_to(layer)
+        y, x = page.latlon(lon, lat)
+        page.stops.append(
+            {
+                "orders": [stop.order for stop in group],
+                "lat": y,
+                "lon": x,
+                "marker": marker.get_name(),
+                "dep": group[-1].departure.isoformat(timespec="minutes"),
+            }
+        )
+    area_layer(sites, tour.legs, gcj02=page.shift is _to_gcj02).add_to(fmap)
+    body, nexts = _body_html(tour, notice, directions or {})
+    categories = sorted({stop.category for stop in tour.stops})
+    legend = _legend_html(categories, len(tour.days), [stop.kind for stop in tour.stops])
+    points = [p for leg in tour.legs for p in leg.geometry.coords]
+    points += [stop.position for stop in tour.stops]
     lons, lats = [p[0] for p in points], [p[1] for p in points]
-    fmap.fit_bounds(
-        [(min(lats), min(lons)), (max(lats), max(lons))],
-        padding_top_left=(30, 30),
-        padding_bottom_right=(370, 30),  # keep the route clear of the panel
+    return page.finish(
+        body_html=body,
+        legend_html=legend,
+        bounds=(min(lons), min(lats), max(lons), max(lats)),
+        next_html=nexts,
     )
-    folium.LayerControl(collapsed=True, position="topleft").add_to(fmap)
-    return fmap
 
 
 def write_map(fmap: folium.Map, path: str | Path, *, force: bool = False) -> None:

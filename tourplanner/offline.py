@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import math
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Final
 
@@ -24,7 +25,7 @@ from shapely import LineString, box
 
 from tourplanner.tour import Tour
 
-__all__ = ["external_references", "inline_assets", "street_lines"]
+__all__ = ["external_references", "inline_assets", "street_lines", "streets_around"]
 
 _LEAFLET: Final = Path(xstatic.pkg.leaflet.BASE_DIR)
 _JQUERY: Final = Path(xstatic.pkg.jquery.BASE_DIR)
@@ -130,6 +131,38 @@ def street_lines(
     """
     points = [p for leg in tour.legs for p in leg.geometry.coords]
     points += [stop.position for stop in tour.stops]
+    return streets_around(graph, points, margin_m=margin_m, tolerance_m=tolerance_m)
+
+
+def streets_around(
+    graph: nx.MultiDiGraph,
+    points: Sequence[tuple[float, float]],
+    *,
+    margin_m: float = 400.0,
+    tolerance_m: float = 2.0,
+) -> list[list[tuple[float, float]]]:
+    """Return the streets around ``points`` (lon, lat) as simplified lon/lat lines.
+
+    As :func:`street_lines`, for any set of points (the bureau's maps).
+
+    Parameters
+    ----------
+    graph
+        The walking network.
+    points
+        The points whose bounding box, grown by ``margin_m``, is drawn.
+    margin_m
+        Margin around the points.
+    tolerance_m
+        Simplification tolerance.
+
+    Returns
+    -------
+    list of list of (lon, lat)
+        One coordinate list per street segment.
+    """
+    if not points:
+        return []
     lons, lats = [p[0] for p in points], [p[1] for p in points]
     mid_lat = (min(lats) + max(lats)) / 2.0
     d_lat = margin_m / 111_320.0
