@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import logging
 import re
 import sys
@@ -18,13 +17,18 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn, cast
 
+from tourplanner import _shell  # first: a Ctrl-C while the imports below load is one line
+
+# isort: split
 import geopandas as gpd
 import pandas as pd
 from shapely import Polygon
 from shapely.geometry import shape
 
 from tourplanner import __version__, settings
-from tourplanner._io import check_output_path
+from tourplanner._input import load_json
+from tourplanner._io import check_output_path, output_transaction
+from tourplanner._text import terminal_text
 from tourplanner.demo import DEMO_NOTICE, demo_osm_path, demo_sites_path
 from tourplanner.directions import tour_directions
 from tourplanner.errors import TourplannerError
@@ -36,7 +40,7 @@ from tourplanner.export import (
     write_geojson,
     write_text,
 )
-from tourplanner.graph import load_graph, study_area, study_area_from_bbox
+from tourplanner.graph import MAX_AREA_KM2, load_graph, study_area, study_area_from_bbox
 from tourplanner.maps import format_minutes, resolve_tiles, tour_map, write_map
 from tourplanner.planner import check_site_ids, plan_tour
 from tourplanner.routing import DEFAULT_MAX_SNAP_M
@@ -64,7 +68,7 @@ class _Parser(argparse.ArgumentParser):
     """An argument parser whose errors are one line, exit status 2."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {_shell.one_line(message)} (see --help)\n")
 
 
 def _ids(text: str) -> list[str]:
@@ -81,7 +85,7 @@ def _speed(text: str) -> float:
     except ValueError:
         msg = f"walking speed {text!r} is not a number: give km/h, e.g. 4.5"
         raise argparse.ArgumentTypeError(msg) from None
-    if not 0.5 <= value <= 15.0:
+    if not 0.5 <= value <= 15.0:  # NaN fails too
         msg = f"walking speed {value:g} km/h is implausible: give 0.5-15 km/h"
         raise argparse.ArgumentTypeError(msg)
     return value
@@ -118,19 +122,36 @@ def _duration(text: str) -> dt.timedelta:
     hours = float(match.group(1) or 0)
     minutes = int(match.group(2) or 0)
     duration = dt.timedelta(hours=hours, minutes=minutes)
-    if duration <= dt.timedelta(0):
-        msg = f"duration {text!r} is not positive: give e.g. 4h"
+    if hours > 24 or minutes > 24 * 60:
+        duration = dt.timedelta(days=2)
+    if not dt.timedelta(0) < duration <= dt.timedelta(hours=24):
+        msg = f"duration {text!r} is not from 1 min to 24 h: give e.g. 4h"
         raise argparse.ArgumentTypeError(msg)
     return duration
 
 
+_MAX_DAYS = 14
+_MAX_SEED = 2**32 - 1
+_DATES = (dt.date(1970, 1, 1), dt.date(2100, 12, 31))
+
+
+def _whole(text: str) -> int | None:
+    text = text.strip()
+    return int(text) if re.fullmatch(r"[+-]?\d{1,12}", text) else None
+
+
 def _days(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        msg = f"--days {text!r} is less than 1: plan at least one day"
+    value = _whole(text)
+    if value is None or not 1 <= value <= _MAX_DAYS:
+        msg = f"--days {text[:20]!r} is not a whole number from 1 to {_MAX_DAYS}: give e.g. 2"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def _seed(text: str) -> int:
+    value = _whole(text)
+    if value is None or not 0 <= value <= _MAX_SEED:
+        msg = f"--seed {text[:20]!r} is not a whole number from 0 to {_MAX_SEED}: give e.g. 7"
         raise argparse.ArgumentTypeError(msg)
     return value
 
@@ -140,18 +161,22 @@ def _seconds(text: str) -> float:
         value = float(text)
     except ValueError:
         value = -1.0
-    if not value > 0:
-        msg = f"time limit {text!r} is not a positive number of seconds"
+    if not 0 < value <= 3600:
+        msg = f"time limit {text[:20]!r} is not from 0 to 3600 seconds: give e.g. 5"
         raise argparse.ArgumentTypeError(msg)
     return value
 
 
 def _date(text: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
-        msg = f"date {text!r} is not YYYY-MM-DD: give e.g. 2026-05-01"
+        msg = f"date {text[:20]!r} is not YYYY-MM-DD: give e.g. 2026-05-01"
         raise argparse.ArgumentTypeError(msg) from None
+    if not _DATES[0] <= day <= _DATES[1]:
+        msg = f"date {text} is not between {_DATES[0]} and {_DATES[1]}: give a date in that range"
+        raise argparse.ArgumentTypeError(msg)
+    return day
 
 
 def _bbox(text: str) -> Polygon:
@@ -166,13 +191,27 @@ def _bbox(text: str) -> Polygon:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def _positive(text: str) -> float:
+def _metres(maximum: float) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = -1.0
+        if not 0 < value <= maximum:
+            msg = f"{text[:20]!r} is not a number of metres from 0 to {maximum:g}"
+            raise argparse.ArgumentTypeError(msg)
+        return value
+
+    return parse
+
+
+def _km2(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
         value = -1.0
-    if not value > 0:
-        msg = f"{text!r} is not a positive number of metres"
+    if not 0 < value <= 1e6:
+        msg = f"{text[:20]!r} is not an area from 0 to 1000000 km²"
         raise argparse.ArgumentTypeError(msg)
     return value
 
@@ -194,10 +233,17 @@ def _add_network_options(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--margin-m",
-        type=_positive,
+        type=_metres(20_000.0),
         default=500.0,
         metavar="M",
-        help="margin around the sites when no area is given (default 500 m)",
+        help="margin around the sites when no area is given (default 500 m, at most 20 km)",
+    )
+    group.add_argument(
+        "--max-area-km2",
+        type=_km2,
+        default=MAX_AREA_KM2,
+        metavar="KM2",
+        help=f"largest study area accepted, checked before any download (default {MAX_AREA_KM2:g})",
     )
     group.add_argument(
         "--speed-kmh",
@@ -215,7 +261,7 @@ def _add_network_options(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--max-snap-m",
-        type=_positive,
+        type=_metres(5_000.0),
         default=DEFAULT_MAX_SNAP_M,
         metavar="M",
         help="sites farther than this from any street are skipped (default 300 m)",
@@ -230,7 +276,7 @@ def _add_tour_options(parser: argparse.ArgumentParser, *, default_output: str) -
     parser.add_argument("--end", type=_point, metavar="ID|LAT,LON", help="where each day ends")
     parser.add_argument("--round-trip", action="store_true", help="end each day where it started")
     parser.add_argument(
-        "--days", type=_days, default=1, metavar="N", help="number of days (default 1)"
+        "--days", type=_days, default=1, metavar="N", help="number of days, 1-14 (default 1)"
     )
     parser.add_argument("--must", type=_ids, default=[], metavar="ID,...", help="must-visit sites")
     parser.add_argument(
@@ -243,7 +289,9 @@ def _add_tour_options(parser: argparse.ArgumentParser, *, default_output: str) -
     until.add_argument(
         "--budget", type=_duration, metavar="DURATION", help="time available per day, e.g. 4h, 90m"
     )
-    parser.add_argument("--seed", type=int, default=0, help="optimiser seed (default 0)")
+    parser.add_argument(
+        "--seed", type=_seed, default=0, help=f"optimiser seed, 0-{_MAX_SEED} (default 0)"
+    )
     parser.add_argument(
         "--time-limit",
         type=_seconds,
@@ -303,6 +351,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
+    parser.add_argument(
+        "--debug", action="store_true", help="show the traceback of an internal error"
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
 
@@ -359,25 +410,38 @@ def _sites_table(sites: gpd.GeoDataFrame) -> str:
 
 def _cmd_sites(args: argparse.Namespace) -> int:
     sites = load_sites(args.sites or bundled_catalogue_path())
-    print(_sites_table(sites))
+    print(terminal_lines(_sites_table(sites)))
     print(f"\n{len(sites)} sites; coordinates in WGS-84; ±m is the stated position accuracy.")
     return 0
 
 
+def terminal_lines(text: str) -> str:
+    """Return ``text`` with each line stripped of control and escape characters."""
+    return "\n".join(terminal_text(line) for line in text.split("\n"))
+
+
 def _area_from_file(path: Path) -> Polygon:
+    fix = "give a GeoJSON Polygon in WGS-84 degrees"
+    doc = load_json(path, what="study area", error=_UsageError, fix=fix, limit=16 * 1024 * 1024)
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
         geometry = doc
         if doc.get("type") == "FeatureCollection":
             geometry = doc["features"][0]["geometry"]
         elif doc.get("type") == "Feature":
             geometry = doc["geometry"]
         area = shape(geometry)
-    except (OSError, ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
-        msg = f"study area {path} is not a readable GeoJSON polygon ({type(exc).__name__}): fix it"
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
+        msg = f"study area {path} is not a readable GeoJSON polygon ({type(exc).__name__}): {fix}"
+        raise _UsageError(msg) from None
+    except Exception as exc:  # shapely/GEOS on malformed rings
+        msg = f"study area {path} is not a valid polygon ({type(exc).__name__}): {fix}"
         raise _UsageError(msg) from None
     if area.geom_type not in {"Polygon", "MultiPolygon"} or area.is_empty:
         msg = f"study area {path} is a {area.geom_type}, not a polygon: give a Polygon"
+        raise _UsageError(msg)
+    west, south, east, north = area.bounds
+    if not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
+        msg = f"study area {path} is not within -180..180, -90..90 degrees: {fix}"
         raise _UsageError(msg)
     return area
 
@@ -452,8 +516,9 @@ def _plan_and_write(
     # check every output before any work, so a bad path costs nothing and writes nothing
     outputs = [args.output, args.geojson, args.gpx, args.itinerary]
     given = [p for p in outputs if p is not None]
+    inputs = [sites_path, osm_file, getattr(args, "area", None)]
     for path in given:
-        check_output_path(path, force=args.force)
+        check_output_path(path, force=args.force, inputs=[p for p in inputs if p is not None])
     resolved = [p.resolve() for p in given]
     if len(set(resolved)) != len(resolved):
         msg = "two outputs name the same file: give each output its own name"
@@ -486,6 +551,7 @@ def _plan_and_write(
         speed_kmh=getattr(args, "speed_kmh", settings.DEFAULT_WALKING_SPEED_KMH),
         use_cache=not args.no_cache,
         cache_folder=getattr(args, "cache_dir", None),
+        max_area_km2=getattr(args, "max_area_km2", MAX_AREA_KM2),
     )
     logger.info(
         "Walking network: %d nodes, %d edges", graph.number_of_nodes(), graph.number_of_edges()
@@ -517,19 +583,20 @@ def _plan_and_write(
         graph=graph,
         directions=dict(enumerate(steps)),
     )
-    write_map(fmap, args.output, force=args.force)
-    if args.geojson is not None:
-        document = tour_to_geojson(plan.tour, title=title, directions=steps)
-        write_geojson(document, args.geojson, force=args.force)
-    if args.gpx is not None:
-        write_text(tour_to_gpx(plan.tour, title=title), args.gpx, force=args.force)
-    if args.itinerary is not None:
-        render = _ITINERARY_TYPES[args.itinerary.suffix.lower()]
-        write_text(
-            render(plan.tour, title=title, directions=steps), args.itinerary, force=args.force
-        )
-    print(_summary(plan.tour))
-    print("Written: " + ", ".join(str(p) for p in given))
+    with output_transaction():  # all outputs or none
+        write_map(fmap, args.output, force=args.force)
+        if args.geojson is not None:
+            document = tour_to_geojson(plan.tour, title=title, directions=steps)
+            write_geojson(document, args.geojson, force=args.force)
+        if args.gpx is not None:
+            write_text(tour_to_gpx(plan.tour, title=title), args.gpx, force=args.force)
+        if args.itinerary is not None:
+            render = _ITINERARY_TYPES[args.itinerary.suffix.lower()]
+            write_text(
+                render(plan.tour, title=title, directions=steps), args.itinerary, force=args.force
+            )
+    print(terminal_lines(_summary(plan.tour)))
+    print(terminal_text("Written: " + ", ".join(str(p) for p in given)))
     return 0
 
 
@@ -570,21 +637,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns
     -------
     int
-        Exit status: 0 on success, 2 on a usage or input error.
+        Exit status: 0 on success, 1 for ``audit``'s "something flagged", 2 on a
+        usage or input error, 3 on an internal error (``--debug`` shows it),
+        130 on Ctrl-C, 143 on SIGTERM.
     """
+    arguments = _joined_points(list(sys.argv[1:] if argv is None else argv))
+    return _shell.run(lambda: _run(arguments), debug=_shell.debug_requested(arguments))
+
+
+def _joined_points(argv: list[str]) -> list[str]:
+    """Join ``--start -33.9,18.4`` into ``--start=-33.9,18.4`` (argparse takes it for an option)."""
+    out: list[str] = []
+    for i, arg in enumerate(argv):
+        if (
+            i > 0
+            and argv[i - 1] in {"--start", "--end"}
+            and arg.startswith("-")
+            and _POINT.match(arg)
+        ):
+            out[-1] = f"{argv[i - 1]}={arg}"
+        else:
+            out.append(arg)
+    return out
+
+
+def _run(argv: list[str]) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     _configure_logging(args.quiet)
     handlers = {"sites": _cmd_sites, "plan": _cmd_plan, "demo": _cmd_demo, **_BUREAU_HANDLERS}
-    try:
-        return handlers[args.command](args)
-    except TourplannerError as exc:
-        message = " ".join(str(exc).split())
-        print(f"tourplanner: error: {message}", file=sys.stderr)
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        print("tourplanner: interrupted", file=sys.stderr)
-        return 130
+    return handlers[args.command](args)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -19,9 +19,17 @@ import networkx as nx
 import pandas as pd
 from tqdm import tqdm
 
-from tourplanner.cli import _add_network_options, _area_from_file, _ids, _UsageError
+from tourplanner._io import output_transaction
+from tourplanner._text import csv_frame
+from tourplanner.cli import (
+    _add_network_options,
+    _area_from_file,
+    _ids,
+    _UsageError,
+    terminal_lines,
+)
 from tourplanner.errors import NetworkDataError, TourError
-from tourplanner.graph import load_graph, study_area
+from tourplanner.graph import check_study_area, load_graph, study_area
 from tourplanner.maps import CATEGORY_COLOURS, _text, write_map
 from tourplanner.routing import snap_sites, walk_matrix
 from tourplanner.sites import bundled_catalogue_path, load_sites
@@ -37,8 +45,8 @@ def _minutes_list(text: str) -> list[float]:
         values = [float(v) for v in text.split(",") if v.strip()]
     except ValueError:
         values = []
-    if not values or any(not v > 0 for v in values):
-        msg = f"minutes {text!r} are not positive numbers: give e.g. 5,10,15"
+    if not values or len(values) > 20 or any(not 0 < v <= 240 for v in values):
+        msg = f"minutes {text[:40]!r} are not numbers from 0 to 240: give e.g. 5,10,15"
         raise argparse.ArgumentTypeError(msg)
     return sorted(set(values))
 
@@ -55,8 +63,10 @@ def _check_outputs(args: argparse.Namespace, *names: str) -> None:
     from tourplanner._io import check_output_path  # noqa: PLC0415
 
     given = [getattr(args, n) for n in names if getattr(args, n, None) is not None]
+    inputs = [getattr(args, n, None) for n in ("sites", "osm_file", "area")]
+    inputs = [p for p in inputs if p is not None] + list(getattr(args, "tours", []))
     for path in given:
-        check_output_path(path, force=args.force)
+        check_output_path(path, force=args.force, inputs=inputs)
     if len({p.resolve() for p in given}) != len(given):
         msg = "two outputs name the same file: give each output its own name"
         raise _UsageError(msg)
@@ -75,6 +85,7 @@ def _sites_and_graph(args: argparse.Namespace) -> tuple[gpd.GeoDataFrame, nx.Mul
         speed_kmh=args.speed_kmh,
         use_cache=not args.no_cache,
         cache_folder=args.cache_dir,
+        max_area_km2=args.max_area_km2,
     )
     return sites, graph
 
@@ -84,7 +95,7 @@ def _write_csv(frame: pd.DataFrame, path: Path | None, *, force: bool) -> None:
         return
     from tourplanner.export import write_text  # noqa: PLC0415
 
-    write_text(f"# generator: tourplanner\n{frame.to_csv()}", path, force=force)
+    write_text(csv_frame(frame).to_csv(), path, force=force)
 
 
 def _base_map(sites: gpd.GeoDataFrame) -> folium.Map:
@@ -138,7 +149,7 @@ def _cmd_catchments(args: argparse.Namespace) -> int:
             progress=lambda done, total: bar.update(done - bar.n),
         )
     table = result.drop(columns="geometry")
-    print(table.to_string(index=False))
+    print(terminal_lines(table.to_string(index=False)))
     fmap = _base_map(sites)
     for minutes in sorted(args.minutes, reverse=True):
         layer = folium.FeatureGroup(name=f"{minutes:g} min walk").add_to(fmap)
@@ -153,14 +164,17 @@ def _cmd_catchments(args: argparse.Namespace) -> int:
         ).add_to(layer)
     _sites_layer(sites).add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
-    write_map(fmap, args.output, force=args.force)
-    if args.geojson is not None:
-        from tourplanner.export import write_text  # noqa: PLC0415
+    with output_transaction():
+        write_map(fmap, args.output, force=args.force)
+        if args.geojson is not None:
+            from tourplanner.export import write_text  # noqa: PLC0415
 
-        text = result.to_json(drop_id=True)
-        write_text(
-            text.replace("{", '{"generator": "tourplanner", ', 1), args.geojson, force=args.force
-        )
+            text = result.to_json(drop_id=True)
+            write_text(
+                text.replace("{", '{"generator": "tourplanner", ', 1),
+                args.geojson,
+                force=args.force,
+            )
     print(f"Written: {args.output}" + (f", {args.geojson}" if args.geojson else ""))
     return 0
 
@@ -175,11 +189,13 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
         logger.warning("%s (%s) is off the walking network", off.site_id, off.name)
     matrix = walk_matrix(graph, snapping)
     table = coverage(matrix, sites, limit_minutes=args.limit_minutes)
-    print(table.to_string(float_format=lambda v: f"{v:.1f}"))
+    print(terminal_lines(table.to_string(float_format=lambda v: f"{v:.1f}")))
     outside = table[~table["within_limit"]]
     print(
-        f"\n{len(outside)} of {len(table)} sites are more than {args.limit_minutes:g} min "
-        "on foot from any station" + (": " + ", ".join(outside.index) if len(outside) else ".")
+        terminal_lines(
+            f"\n{len(outside)} of {len(table)} sites are more than {args.limit_minutes:g} min "
+            "on foot from any station" + (": " + ", ".join(outside.index) if len(outside) else ".")
+        )
     )
     fmap = _base_map(sites)
     within = folium.FeatureGroup(name=f"within {args.limit_minutes:g} min of a station")
@@ -201,8 +217,9 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
     beyond.add_to(fmap)
     _sites_layer(sites[sites["category"] == "station"], "Stations").add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
-    write_map(fmap, args.output, force=args.force)
-    _write_csv(table, args.csv, force=args.force)
+    with output_transaction():
+        write_map(fmap, args.output, force=args.force)
+        _write_csv(table, args.csv, force=args.force)
     return 0
 
 
@@ -225,9 +242,10 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     table = comparison_table(
         [summarise(doc, label) for doc, label in zip(docs, labels, strict=True)]
     )
-    print(table.to_string())
-    write_map(comparison_map(docs, labels), args.output, force=args.force)
-    _write_csv(table, args.csv, force=args.force)
+    print(terminal_lines(table.to_string()))
+    with output_transaction():
+        write_map(comparison_map(docs, labels), args.output, force=args.force)
+        _write_csv(table, args.csv, force=args.force)
     return 0
 
 
@@ -242,6 +260,7 @@ def _cmd_audit(args: argparse.Namespace) -> int:
     _check_outputs(args, "csv")
     sites = load_sites(args.sites or bundled_catalogue_path())
     area = study_area(sites, margin_m=args.margin_m)
+    check_study_area(area, max_area_km2=args.max_area_km2)
     try:
         if args.osm_file is not None:
             features = osm_features_from_file(args.osm_file, area)
@@ -253,7 +272,11 @@ def _cmd_audit(args: argparse.Namespace) -> int:
     snapping: Any = None
     try:
         graph = load_graph(
-            area, osm_file=args.osm_file, use_cache=not args.no_cache, cache_folder=args.cache_dir
+            area,
+            osm_file=args.osm_file,
+            use_cache=not args.no_cache,
+            cache_folder=args.cache_dir,
+            max_area_km2=args.max_area_km2,
         )
         snapping = snap_sites(graph, sites, max_distance_m=args.max_snap_m)
     except TourError:
@@ -262,14 +285,16 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         logger.warning("No street network for the audit (%s): skipping the street check", exc)
     report = audit(sites, features, snapping=snapping)
     columns = ["name", "osm_name", "distance_m", "flagged", "note"]
-    print(report[columns].to_string(float_format=lambda v: f"{v:.0f}"))
+    print(terminal_lines(report[columns].to_string(float_format=lambda v: f"{v:.0f}")))
     flagged = report[report["flagged"]]
     print(
-        f"\n{len(flagged)} of {len(report)} sites flagged"
-        + (
-            ": " + ", ".join(f"{i} ({report.loc[i, 'name']})" for i in flagged.index)
-            if len(flagged)
-            else "."
+        terminal_lines(
+            f"\n{len(flagged)} of {len(report)} sites flagged"
+            + (
+                ": " + ", ".join(f"{i} ({report.loc[i, 'name']})" for i in flagged.index)
+                if len(flagged)
+                else "."
+            )
         )
     )
     missing = missing_from_catalogue(report, features)
@@ -277,7 +302,11 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         listed = ", ".join(
             f"{n} ({k})" for n, k in zip(missing["name"], missing["kind"], strict=True)
         )
-        print(f"\nIn OpenStreetMap but not in the catalogue ({len(missing)}): {listed}")
+        print(
+            terminal_lines(
+                f"\nIn OpenStreetMap but not in the catalogue ({len(missing)}): {listed}"
+            )
+        )
     _write_csv(report, args.csv, force=args.force)
     return 1 if len(flagged) else 0
 

@@ -16,7 +16,6 @@ drawn as a light vector base layer instead of tiles.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Final, cast
@@ -29,6 +28,7 @@ import xyzservices.providers
 from branca.element import Figure
 
 from tourplanner._io import GENERATOR, check_output_path, write_text_atomic
+from tourplanner._text import html_text
 from tourplanner.datum import wgs84_to_gcj02
 from tourplanner.directions import Step
 from tourplanner.errors import OutputError
@@ -74,7 +74,7 @@ Transform = Callable[[float, float], tuple[float, float]]
 
 def _text(value: object) -> str:
     """Escape text for HTML that folium may also embed in a JavaScript template literal."""
-    return html.escape(str(value), quote=True).replace("`", "&#96;").replace("$", "&#36;")
+    return html_text(value)
 
 
 def format_minutes(seconds: float) -> str:
