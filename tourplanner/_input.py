@@ -88,7 +88,7 @@ def read_bounded(
     if info.st_size > limit:
         msg = (
             f"{what} {path} is {info.st_size / 1e6:.1f} MB, more than the "
-            f"{limit / 1e6:.0f} MB accepted: give a smaller file"
+            f"{limit / 1e6:g} MB accepted: give a smaller file"
         )
         raise error(msg)
     try:
@@ -99,7 +99,7 @@ def read_bounded(
         msg = f"{what} {path} cannot be read ({exc.strerror}): check the path"
         raise error(msg) from None
     if len(data) > limit:  # it grew while being read
-        msg = f"{what} {path} is more than {limit / 1e6:.0f} MB: give a smaller file"
+        msg = f"{what} {path} is more than {limit / 1e6:g} MB: give a smaller file"
         raise error(msg)
     return data
 

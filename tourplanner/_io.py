@@ -292,10 +292,12 @@ class OutputTransaction:
         OutputError
             If a rename fails; the files replaced so far are restored.
         """
+        current: Path | None = None
         moved: list[tuple[Path, Path | None]] = []  # (destination, a copy of its old content)
         copies: list[Path] = []
         try:
             for tmp, path in self.staged:
+                current = path
                 backup: Path | None = None
                 if path.exists():
                     fd, name = tempfile.mkstemp(
@@ -317,7 +319,7 @@ class OutputTransaction:
                 copy.unlink(missing_ok=True)
             self.discard()
             if isinstance(exc, OSError):
-                msg = f"cannot write the outputs ({exc.strerror}): nothing was written"
+                msg = f"cannot write {current} ({exc.strerror}): nothing was written"
                 raise OutputError(msg) from None
             raise
         for copy in copies:

@@ -127,9 +127,10 @@ def csv_cell(value: object) -> object:
 def csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """Return a copy of ``frame`` with every text cell, label and index value neutralised."""
     out = frame.copy()
-    for column in out.columns:
-        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
-            out[column] = out[column].map(csv_cell)
+    for position in range(out.shape[1]):
+        column = out.iloc[:, position]
+        if column.dtype == object or pd.api.types.is_string_dtype(column):
+            out.isetitem(position, column.map(csv_cell))
     out.columns = pd.Index([csv_cell(str(c)) for c in out.columns])
     out.index = pd.Index([csv_cell(v) for v in out.index], name=out.index.name)
     return out

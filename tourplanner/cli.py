@@ -120,10 +120,12 @@ def _duration(text: str) -> dt.timedelta:
         msg = f"duration {text!r} is not like 4h, 90m or 2h30m"
         raise argparse.ArgumentTypeError(msg)
     hours = float(match.group(1) or 0)
-    minutes = int(match.group(2) or 0)
-    duration = dt.timedelta(hours=hours, minutes=minutes)
-    if hours > 24 or minutes > 24 * 60:
-        duration = dt.timedelta(days=2)
+    minutes = int(match.group(2) or 0) if len(match.group(2) or "") <= 6 else 10**6
+    duration = (
+        dt.timedelta(days=2)
+        if hours > 24 or minutes > 24 * 60
+        else dt.timedelta(hours=hours, minutes=minutes)
+    )
     if not dt.timedelta(0) < duration <= dt.timedelta(hours=24):
         msg = f"duration {text!r} is not from 1 min to 24 h: give e.g. 4h"
         raise argparse.ArgumentTypeError(msg)

@@ -100,7 +100,11 @@ def read_tour(path: str | Path) -> dict[str, Any]:
     """
     path = Path(path)
     hint = "give GeoJSON files written by 'tourplanner plan --geojson'"
-    doc = load_json(path, what="tour", error=TourError, fix=hint)
+    try:
+        doc = load_json(path, what="tour", error=TourError, fix=hint)
+    except TourError as exc:
+        message = str(exc)
+        raise TourError(message if hint in message else f"{message}; {hint}") from None
     if (
         not isinstance(doc, dict)
         or doc.get("type") != "FeatureCollection"

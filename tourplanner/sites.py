@@ -303,6 +303,12 @@ def _check_coordinates(records: list[dict[str, Any]], origin: str) -> None:
         if not -180.0 <= lon <= 180.0:
             msg = f"{where}: longitude {lon} out of range: longitude must be within [-180, 180]"
             raise CatalogueError(msg)
+        if not -80.0 <= lat <= 84.0:
+            msg = (
+                f"{where}: latitude {lat} is beyond 80 S or 84 N, outside the UTM zones "
+                "tourplanner measures walks in: give sites between 80 S and 84 N"
+            )
+            raise CatalogueError(msg)
     if len(records) < 3:
         return
     med_lon = float(np.median([r["lon"] for r in records]))
@@ -385,7 +391,8 @@ def sites_from_records(
             default=0.0 if station else _DEFAULT_VISIT_MINUTES,
         )
         if not 0 <= visit <= _MAX_VISIT_MINUTES:
-            msg = f"{where}: visit_minutes {visit:g} is outside 0-1440: give minutes in a day"
+            what = "is negative" if visit < 0 else "is more than a day (1440)"
+            msg = f"{where}: visit_minutes {visit:g} {what}: give minutes from 0 to 1440"
             raise CatalogueError(msg)
         score = _number(
             record.get("score"), field="score", where=where, default=0.0 if station else 50.0
@@ -400,7 +407,8 @@ def sites_from_records(
             default=math.nan,
         )
         if not math.isnan(accuracy) and not 0 <= accuracy <= _MAX_ACCURACY_M:
-            msg = f"{where}: position_accuracy_m {accuracy:g} is outside 0-100000: give metres >= 0"
+            what = "is negative" if accuracy < 0 else "is more than 100 km"
+            msg = f"{where}: position_accuracy_m {accuracy:g} {what}: give metres >= 0"
             raise CatalogueError(msg)
         hours = record.get("opening_hours")
         if hours is not None and (not isinstance(hours, str) or len(hours) > 2_000):
