@@ -17,6 +17,7 @@ import os
 import pickle
 import signal
 import stat
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -529,7 +530,7 @@ def test_injection_round_trips_through_each_reader(
     )
     assert status == 0, err
     rows = list(csv.reader(io.StringIO(csv_path.read_text(encoding="utf-8"))))
-    assert (rows[0][0] == "" and rows[0][1:] == ["t", "t"]) or rows[0][1] == "t"
+    assert rows[0] == ["", str(out / "t.geojson"), str(out / "t.geojson")]  # the header
     frame = pd.read_csv(csv_path, index_col=0)
     assert "visits" in frame.index
     cells = [str(c) for c in frame.to_numpy().ravel()] + [str(i) for i in frame.index]
@@ -793,8 +794,7 @@ def test_fuzz_catalogues(
 ) -> None:
     doc = base_catalogue()
     doc["features"] = doc["features"][:5]
-    folder = tmp_path / str(data.draw(st.integers(0, 10**9)))
-    folder.mkdir()
+    folder = Path(tempfile.mkdtemp(dir=tmp_path))
     path = folder / "in.geojson"
     path.write_text(_dump(_mutate(doc, data)), encoding="utf-8", errors="surrogatepass")
     status, _, err = run(["sites", "--sites", str(path)], capsys)
@@ -813,8 +813,7 @@ def test_fuzz_area_files(
             "coordinates": [[[24.93, 60.16], [24.95, 60.16], [24.95, 60.17], [24.93, 60.16]]],
         },
     }
-    folder = tmp_path / str(data.draw(st.integers(0, 10**9)))
-    folder.mkdir()
+    folder = Path(tempfile.mkdtemp(dir=tmp_path))
     path = folder / "area.geojson"
     path.write_text(_dump(_mutate(area, data)), encoding="utf-8", errors="surrogatepass")
     empty = folder / "empty.osm"
@@ -841,8 +840,7 @@ def test_fuzz_compare_tours(
     doc["features"] = (
         doc["features"][:3] + [f for f in doc["features"] if f["properties"]["kind"] == "leg"][:2]
     )
-    folder = tmp_path / str(data.draw(st.integers(0, 10**9)))
-    folder.mkdir()
+    folder = Path(tempfile.mkdtemp(dir=tmp_path))
     path = folder / "b.geojson"
     path.write_text(_dump(_mutate(doc, data)), encoding="utf-8", errors="surrogatepass")
     argv = ["compare", str(tour_file), str(path), "-o", str(folder / "out.html")]
@@ -889,8 +887,7 @@ OPTIONS = [
 def test_fuzz_option_values(
     option: str, value: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    folder = tmp_path / f"o{abs(hash((option, value)))}"
-    folder.mkdir()
+    folder = Path(tempfile.mkdtemp(dir=tmp_path))
     empty = folder / "empty.osm"
     empty.write_text("")
     argv = [

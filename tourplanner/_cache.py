@@ -30,6 +30,7 @@ import io
 import json
 import math
 import os
+import re
 import stat
 import tempfile
 import zipfile
@@ -38,7 +39,7 @@ from typing import Any, Final
 
 import networkx as nx
 import numpy as np
-from shapely import LineString
+import shapely
 
 from tourplanner._input import MAX_DEPTH, check_json_value
 
@@ -58,6 +59,9 @@ _ARRAYS: Final = (
     "geom_coords",
 )
 _SCALARS: Final = (str, int, float, bool)
+_SCALAR_TYPES: Final = frozenset(_SCALARS)
+#: A JSON escape of a UTF-16 surrogate (the only way a lone surrogate enters decoded text).
+_SURROGATE_ESCAPE: Final = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 class CacheEntryError(ValueError):
@@ -137,7 +141,9 @@ def write_graph(graph: nx.MultiDiGraph, path: Path) -> None:
         "strongly_connected": bool(nx.is_strongly_connected(graph)),
     }
     arrays = {
-        "meta": np.frombuffer(json.dumps(meta, allow_nan=False).encode(), dtype=np.uint8),
+        "meta": np.frombuffer(
+            json.dumps(meta, allow_nan=False, ensure_ascii=False).encode(), dtype=np.uint8
+        ),
         "node_id": node_id,
         "node_xy": node_xy.reshape(-1, 2),
         "edge_uvk": edge_uvk,
@@ -196,18 +202,25 @@ def _check_array(
             raise CacheEntryError(msg)
 
 
+def _refuse_constant(name: str) -> Any:
+    msg = f"meta holds {name}"
+    raise CacheEntryError(msg)
+
+
 def _attributes(value: Any, count: int, what: str) -> list[dict[str, Any]]:
     if not isinstance(value, list) or len(value) != count:
         msg = f"meta {what} is not a list of {count} attribute objects"
         raise CacheEntryError(msg)
     for item in value:
-        if not isinstance(item, dict) or not all(
-            isinstance(v, _SCALARS)
-            or (isinstance(v, list) and all(isinstance(x, _SCALARS) for x in v))
-            for v in item.values()
-        ):
-            msg = f"meta {what} holds something other than text, numbers and lists"
+        if type(item) is not dict:
+            msg = f"meta {what} holds something other than attribute objects"
             raise CacheEntryError(msg)
+        for v in item.values():
+            if type(v) not in _SCALAR_TYPES and (
+                type(v) is not list or any(type(x) not in _SCALAR_TYPES for x in v)
+            ):
+                msg = f"meta {what} holds something other than text, numbers and lists"
+                raise CacheEntryError(msg)
     return value
 
 
@@ -235,7 +248,8 @@ def read_graph(path: Path) -> nx.MultiDiGraph:
     arrays = _load_arrays(path)
     _check_array(arrays, "meta", "u", (-1,))
     try:
-        meta = json.loads(arrays["meta"].tobytes().decode("utf-8"))
+        text = arrays["meta"].tobytes().decode("utf-8")
+        meta = json.loads(text, parse_constant=_refuse_constant)
     except (UnicodeDecodeError, ValueError, RecursionError):
         msg = "meta is not JSON"
         raise CacheEntryError(msg) from None
@@ -244,7 +258,7 @@ def read_graph(path: Path) -> nx.MultiDiGraph:
             f"format {meta.get('format') if isinstance(meta, dict) else None!r}, not {CACHE_FORMAT}"
         )
         raise CacheEntryError(msg)
-    problem = check_json_value(meta)
+    problem = check_json_value(meta) if _SURROGATE_ESCAPE.search(text) else None
     if problem is not None:
         msg = f"meta refused: {problem} (nesting limit {MAX_DEPTH})"
         raise CacheEntryError(msg)
@@ -294,15 +308,27 @@ def read_graph(path: Path) -> nx.MultiDiGraph:
     node_attrs = _attributes(meta.get("nodes"), n, "nodes")
     edge_attrs = _attributes(meta.get("edges"), m, "edges")
     graph = nx.MultiDiGraph(**graph_attrs)
-    for node, (x, y), attrs in zip(ids.tolist(), xy.tolist(), node_attrs, strict=True):
-        graph.add_node(node, **attrs, y=y, x=x)
+    graph.add_nodes_from(
+        (node, {**attrs, "y": y, "x": x})
+        for node, (x, y), attrs in zip(ids.tolist(), xy.tolist(), node_attrs, strict=True)
+    )
+    with_geometry = np.flatnonzero(counts)
+    lines = (
+        shapely.linestrings(
+            coords, indices=np.repeat(np.arange(len(with_geometry)), counts[with_geometry])
+        )
+        if len(with_geometry)
+        else np.array([], dtype=object)
+    )
+    geometries = dict(zip(with_geometry.tolist(), lines.tolist(), strict=True))
+    edges = []
     for i, ((u, v, k), attrs) in enumerate(zip(uvk.tolist(), edge_attrs, strict=True)):
         data = dict(attrs)
         data["length"] = lengths[i]
-        start, stop = int(offsets[i]), int(offsets[i + 1])
-        if stop > start:
-            data["geometry"] = LineString(coords[start:stop])
-        graph.add_edge(u, v, key=k, **data)
+        if i in geometries:
+            data["geometry"] = geometries[i]
+        edges.append((u, v, k, data))
+    graph.add_edges_from(edges)
     if graph.number_of_edges() != m or not nx.is_strongly_connected(graph):
         msg = "the graph is not strongly connected or has repeated edges"
         raise CacheEntryError(msg)

@@ -14,12 +14,15 @@ temporary file and half-staged output is removed on the way out.
 from __future__ import annotations
 
 import os
-import signal
 import sys
-import traceback
-from collections.abc import Callable
-from types import FrameType, TracebackType
-from typing import Final, TypeVar
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing takes a while
+
+if TYPE_CHECKING:  # nothing but os and sys is imported before the hook is installed
+    import logging
+    from collections.abc import Callable
+    from types import FrameType, TracebackType
+    from typing import Final
 
 __all__ = [
     "EXIT_INTERNAL",
@@ -30,6 +33,7 @@ __all__ = [
     "debug_requested",
     "one_line",
     "run",
+    "safe_formatter",
 ]
 
 EXIT_USAGE: Final = 2
@@ -37,7 +41,6 @@ EXIT_INTERNAL: Final = 3
 EXIT_INTERRUPTED: Final = 130
 EXIT_TERMINATED: Final = 143
 _MAX_MESSAGE: Final = 600
-T = TypeVar("T")
 
 
 class Terminated(BaseException):
@@ -68,6 +71,17 @@ def one_line(message: str) -> str:
     return text if len(text) <= _MAX_MESSAGE else text[: _MAX_MESSAGE - 3] + "..."
 
 
+def safe_formatter(fmt: str) -> logging.Formatter:
+    """Return a log formatter whose messages are :func:`one_line` (no escapes, no controls)."""
+    import logging  # noqa: PLC0415
+
+    class _Safe(logging.Formatter):
+        def format(self, record: logging.LogRecord) -> str:
+            return one_line(super().format(record))
+
+    return _Safe(fmt)
+
+
 def debug_requested(argv: list[str]) -> bool:
     """Return whether ``--debug`` is among the global options or ``TOURPLANNER_DEBUG`` is set."""
     flag = os.environ.get("TOURPLANNER_DEBUG", "").strip().lower()
@@ -93,6 +107,9 @@ def run(command: Callable[[], int], *, debug: bool) -> int:
     int
         The exit status.
     """
+    import signal  # noqa: PLC0415 - keep start-up light (see the module docstring)
+    import traceback  # noqa: PLC0415
+
     from tourplanner.errors import TourplannerError  # noqa: PLC0415
 
     previous = None

@@ -56,7 +56,12 @@ _ESCAPE: Final = re.compile(
 #: Characters XML 1.0 forbids (section 2.2), lone surrogates included.
 _XML_FORBIDDEN: Final = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _CONTROL: Final = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
-_MD_SPECIAL: Final = re.compile("([" + re.escape(string.punctuation) + "])")
+#: ASCII punctuation that can start Markdown syntax inside a line (emphasis, code, links,
+#: images, raw HTML, entities, tables, strike-through, autolinks); ``- ' , " / ; ? % $ = +``
+#: only matter at the start of a line, where catalogue text never is, so names keep them.
+_MD_SPECIAL: Final = re.compile(
+    "([" + re.escape("".join(c for c in string.punctuation if c not in "-',\"/;?%$=+")) + "])"
+)
 
 
 def plain_text(value: object) -> str:
@@ -104,9 +109,11 @@ def html_text(value: object) -> str:
 def markdown_text(value: object) -> str:
     """Return text that Markdown renders literally.
 
-    Every ASCII punctuation character is backslash-escaped (CommonMark allows
-    that for all of them), so no emphasis, link, image, raw HTML, entity or
-    list marker can start inside the text; line breaks become spaces.
+    ASCII punctuation that can start inline syntax is backslash-escaped
+    (CommonMark allows that for all punctuation), so no emphasis, code, link,
+    image, raw HTML, entity or autolink can start inside the text; line breaks
+    become spaces. The text is meant to follow a prefix on its line (a list
+    marker, a heading mark), as everywhere in the itinerary.
     """
     return _MD_SPECIAL.sub(r"\\\1", plain_text(value))
 
@@ -130,7 +137,7 @@ def csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
     for position in range(out.shape[1]):
         column = out.iloc[:, position]
         if column.dtype == object or pd.api.types.is_string_dtype(column):
-            out.isetitem(position, column.map(csv_cell))
+            out.isetitem(position, column.map(csv_cell).to_numpy())
     out.columns = pd.Index([csv_cell(str(c)) for c in out.columns])
     out.index = pd.Index([csv_cell(v) for v in out.index], name=out.index.name)
     return out

@@ -8,6 +8,9 @@ and exit status 2, with no traceback and no output file written.
 
 from __future__ import annotations
 
+from tourplanner import _shell  # first: a Ctrl-C while the imports below load is one line
+
+# isort: split
 import argparse
 import datetime as dt
 import logging
@@ -17,9 +20,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn, cast
 
-from tourplanner import _shell  # first: a Ctrl-C while the imports below load is one line
-
-# isort: split
 import geopandas as gpd
 import pandas as pd
 from shapely import Polygon
@@ -381,7 +381,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _configure_logging(quiet: bool) -> None:
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("tourplanner: %(message)s"))
+    handler.setFormatter(_shell.safe_formatter("tourplanner: %(message)s"))
     root = logging.getLogger("tourplanner")
     root.handlers[:] = [handler]
     root.setLevel(logging.WARNING if quiet else logging.INFO)
