@@ -248,6 +248,54 @@ def test_hostile_catalogue_is_one_line_exit_2(
     assert str(catalogue) in err
 
 
+def _first(kind: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    return lambda doc: next(f for f in doc["features"] if f["properties"]["kind"] == kind)
+
+
+TOUR_DAMAGE: dict[str, Callable[[dict[str, Any]], None]] = {
+    "leg without distance_m": lambda d: _first("leg")(d)["properties"].pop("distance_m"),
+    "leg distance a string": lambda d: _first("leg")(d)["properties"].update(distance_m="12"),
+    "leg distance negative": lambda d: _first("leg")(d)["properties"].update(distance_m=-1),
+    "null geometry": lambda d: _first("leg")(d).update(geometry=None),
+    "string coordinates": lambda d: _first("stop")(d)["geometry"].update(coordinates="24,60"),
+    "coordinates out of range": lambda d: _first("stop")(d)["geometry"].update(
+        coordinates=[500, 60]
+    ),
+    "directions a string": lambda d: _first("leg")(d)["properties"].update(directions="left"),
+    "step without distance": lambda d: _first("leg")(d)["properties"].update(
+        directions=[{"highway": "footway"}]
+    ),
+    "step highway a list": lambda d: _first("leg")(d)["properties"].update(
+        directions=[{"highway": ["a"], "distance_m": 1}]
+    ),
+    "stop without site_id": lambda d: _first("stop")(d)["properties"].pop("site_id"),
+    "order a string": lambda d: _first("stop")(d)["properties"].update(order="1"),
+    "score a list": lambda d: _first("stop")(d)["properties"].update(score=[1]),
+    "day zero": lambda d: _first("stop")(d)["properties"].update(day=0),
+    "name an object": lambda d: _first("stop")(d)["properties"].update(name={"x": 1}),
+    "feature not an object": lambda d: d["features"].append(3),
+    "features not a list": lambda d: d.update(features={}),
+    "not ours": lambda d: d.update(generator="someone"),
+    "duration missing": lambda d: _first("leg")(d)["properties"].pop("duration_s"),
+}
+
+
+@pytest.mark.parametrize("damage", sorted(TOUR_DAMAGE))
+def test_damaged_tours_are_one_line_exit_2(
+    damage: str, capsys: pytest.CaptureFixture[str], tmp_path: Path, tour_file: Path
+) -> None:
+    doc = json.loads(tour_file.read_text(encoding="utf-8"))
+    TOUR_DAMAGE[damage](doc)
+    bad = tmp_path / "bad.geojson"
+    bad.write_text(json.dumps(doc), encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    argv = ["compare", str(tour_file), str(bad), "-o", str(out / "c.html"), "--csv"]
+    status, _, err = run([*argv, str(out / "c.csv")], capsys)
+    assert_clean_failure(status, err, out, set())
+    assert "bad.geojson" in err
+
+
 def test_special_and_oversized_input_files_are_refused(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -115,7 +115,7 @@ def read_tour(path: str | Path) -> dict[str, Any]:
         raise TourError(msg)
     for number, feature in enumerate(doc["features"], start=1):
         props = feature.get("properties") if isinstance(feature, dict) else None
-        if not isinstance(props, dict) or props.get("kind") not in {"stop", "leg"}:
+        if not isinstance(props, dict) or props.get("kind") not in ("stop", "leg"):
             msg = f"{path} has a feature that is neither a stop nor a leg: {hint}"
             raise TourError(msg)
         problem = _feature_problem(feature, props)

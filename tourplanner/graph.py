@@ -341,7 +341,10 @@ def graph_from_overpass(
     NetworkDataError
         If the API cannot be reached or the area has no walkable streets.
     """
-    _configure_osmnx(Path(cache_folder) if cache_folder is not None else settings.cache_dir())
+    cache = Path(cache_folder) if cache_folder is not None else settings.cache_dir()
+    with contextlib.suppress(OSError):  # osmnx would create it world-readable
+        _private_folder(cache / "http")
+    _configure_osmnx(cache)
     logger.info("Downloading the walking network from %s", ox.settings.overpass_url)
     fix = "use --osm-file FILE with a local extract, or run 'tourplanner demo' for the offline demo"
     try:
