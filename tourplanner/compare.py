@@ -157,8 +157,9 @@ def _feature_problem(feature: Mapping[str, Any], props: Mapping[str, Any]) -> st
     if props["kind"] == "stop":
         if geometry.get("type") != "Point" or not _is_position(coords):
             return "its geometry is not a Point [lon, lat]"
-        if not isinstance(props.get("site_id"), str):
-            return "site_id is missing"
+        for key in ("site_id", "name"):
+            if not isinstance(props.get(key), str):
+                return f"{key} is missing"
         if not isinstance(props.get("order"), int) or isinstance(props.get("order"), bool):
             return "order is not a whole number"
         for key, high in (("score", 100.0), ("wait_s", 86_400.0 * 366), ("visit_minutes", 1440.0)):
