@@ -355,22 +355,25 @@ def test_hostile_area_and_osm_files(
     ],
     ids=lambda o: " ".join(o)[:40],
 )
+@pytest.mark.usefixtures("cached")
 def test_option_values_outside_their_range_are_one_line_exit_2(
     option: list[str],
     capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
     helsinki_pbf: Path,
-    cached: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    os.chdir(tmp_path)
+    monkeypatch.chdir(tmp_path)
     argv = ["plan", "--sites", str(demo_sites_path()), "--osm-file", str(helsinki_pbf), *option]
     status, _, err = run(argv, capsys)
     assert_clean_failure(status, err, tmp_path, set())
     assert "expected one argument" not in err  # a negative point is not taken for an option
 
 
-def test_negative_start_is_a_point(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    os.chdir(tmp_path)
+def test_negative_start_is_a_point(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
     status, _, err = run(["plan", "--start", "-33.9,18.4", "--end", "-33.8,18.5"], capsys)
     assert status == 2
     assert "km²" in err  # the bundled Tiexi sites plus Cape Town: refused as too large
