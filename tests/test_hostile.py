@@ -605,10 +605,26 @@ class _Payload:
         return (Path.touch, (self.marker,))
 
 
+SMALL_BBOX = (24.935, 60.165, 24.945, 60.170)
+
+
 @pytest.fixture(scope="module")
-def small_graph(helsinki_pbf: Path) -> tuple[Any, nx.MultiDiGraph]:
-    area = tourplanner.graph.study_area_from_bbox(24.935, 60.165, 24.945, 60.170)
-    return area, load_graph(area, osm_file=helsinki_pbf, use_cache=False)
+def small_raw(helsinki_pbf: Path) -> nx.MultiDiGraph:
+    """The unprepared graph of a small Helsinki area, read once from the pbf."""
+    area = tourplanner.graph.study_area_from_bbox(*SMALL_BBOX)
+    return tourplanner.graph.graph_from_osm_file(helsinki_pbf, area)
+
+
+@pytest.fixture
+def small_graph(
+    small_raw: nx.MultiDiGraph, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Any, nx.MultiDiGraph]:
+    """A small area and its prepared graph; building it again returns the graph read once."""
+    monkeypatch.setattr(
+        tourplanner.graph, "graph_from_osm_file", lambda path, area: small_raw.copy()
+    )
+    area = tourplanner.graph.study_area_from_bbox(*SMALL_BBOX)
+    return area, tourplanner.graph.prepare_graph(small_raw.copy())
 
 
 def test_cache_round_trip_is_identical(
