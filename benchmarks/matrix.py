@@ -196,7 +196,7 @@ def benchmark_cache(area: Polygon, pbf: Path, graph: nx.MultiDiGraph) -> dict[st
         save_s, _ = timed(lambda: ox.save_graphml(graph, graphml), repeat=1)
         graphml_s, loaded = timed(lambda: ox.load_graphml(graphml), repeat=3)
         assert cached.number_of_edges() == loaded.number_of_edges() == graph.number_of_edges()
-        pickle_mb = sum(p.stat().st_size for p in (cache / "graphs").iterdir()) / 1e6
+        cache_mb = sum(p.stat().st_size for p in (cache / "graphs").iterdir()) / 1e6
         graphml_mb = graphml.stat().st_size / 1e6
     return {
         "build_s": build_s,
@@ -204,7 +204,7 @@ def benchmark_cache(area: Polygon, pbf: Path, graph: nx.MultiDiGraph) -> dict[st
         "graphml_save_s": save_s,
         "graphml_load_s": graphml_s,
         "ratio": graphml_s / cached_s,
-        "pickle_mb": pickle_mb,
+        "cache_mb": cache_mb,
         "graphml_mb": graphml_mb,
     }
 
@@ -270,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  build from PBF (first load_graph)     {cache['build_s']:.3f}")
     print(
         f"  tourplanner cache (second load_graph) {cache['cached_s']:.4f}"
-        f"  ({cache['pickle_mb']:.1f} MB pickle)"
+        f"  ({cache['cache_mb']:.1f} MB .npz)"
     )
     print(
         f"  osmnx.load_graphml                    {cache['graphml_load_s']:.4f}"

@@ -466,7 +466,7 @@ def test_compare_and_audit_commands(run, tmp_path, helsinki_pbf, cache_dir) -> N
     )
     assert code == 0, err
     assert "walking km" in out and "2026-06-01" in out
-    assert (tmp_path / "c.csv").read_text("utf-8").startswith("# generator: tourplanner")
+    assert (tmp_path / "c.csv").read_text("utf-8").startswith(",2026-06-01,2026-06-02\n")
     code, _, err = run(
         "-q", "compare", paths[0], str(demo_sites_path()), "--output", str(tmp_path / "d.html")
     )
@@ -553,7 +553,7 @@ def test_catchments_and_coverage_commands(run, tmp_path, helsinki_pbf, cache_dir
     assert code == 0, err
     assert "sites are more than 5 min on foot from any station" in out
     csv = (tmp_path / "v.csv").read_text("utf-8")
-    assert csv.startswith("# generator: tourplanner") and "nearest_station" in csv
+    assert csv.splitlines()[0].startswith("id,name,") and "nearest_station" in csv  # header first
     code, _, err = run(
         "-q",
         "catchments",

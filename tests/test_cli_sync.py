@@ -16,6 +16,7 @@ from pathlib import Path
 import pyproj
 import pytest
 
+from tourplanner._text import markdown_text
 from tourplanner.cli import main
 from tourplanner.cli_sync import osm_positioned
 from tourplanner.demo import demo_sites_path
@@ -80,7 +81,7 @@ def test_plan_positions_sites_from_osm_and_says_so(tmp_path, helsinki_pbf, capsy
     into = [leg for leg in legs if leg["properties"]["to_id"] == "ateneum"]
     assert into[0]["properties"]["enter_by"].startswith("enter by the entrance at ")
     itinerary = (tmp_path / "tour.md").read_text("utf-8")
-    assert into[0]["properties"]["enter_by"] in itinerary
+    assert markdown_text(into[0]["properties"]["enter_by"]) in itinerary  # as Markdown escapes it
     centroid = sites.loc["ateneum"].geometry
     for lon, lat in ends:
         # a few metres from one of the Ateneum's entrance nodes, not at its centroid

@@ -27,6 +27,7 @@ from typing import Any
 
 import geopandas as gpd
 import networkx as nx
+import numpy as np
 import osmium
 import osmnx as ox
 import pytest
@@ -576,7 +577,7 @@ def test_load_graph_caches_the_prepared_graph(
     area = study_area_from_bbox(*TINY)
     first = load_graph(area, osm_file=helsinki_pbf, cache_folder=cache)
     files = sorted((cache / "graphs").iterdir())
-    assert [f.name for f in files] == [f"walk-{cache_key(area, helsinki_pbf)}.pickle"]
+    assert [f.name for f in files] == [f"walk-{cache_key(area, helsinki_pbf)}.npz"]
 
     def refuse(*args: Any, **kwargs: Any) -> nx.MultiDiGraph:
         raise AssertionError("the OSM file was read again")
@@ -707,8 +708,8 @@ def test_failed_cache_write_leaves_no_file(
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    def disk_full(obj: Any, handle: Any, *args: Any, **kwargs: Any) -> None:
-        handle.write(b"\x80\x05partial")
+    def disk_full(handle: Any, *args: Any, **kwargs: Any) -> None:
+        handle.write(b"PK\x03\x04partial")
         raise OSError(28, "No space left on device")
 
     area = study_area_from_bbox(*TINY)
@@ -716,13 +717,13 @@ def test_failed_cache_write_leaves_no_file(
         monkeypatch.context() as mp,
         caplog.at_level(logging.WARNING, logger="tourplanner.graph"),
     ):
-        mp.setattr(pickle, "dump", disk_full)
+        mp.setattr(np, "savez", disk_full)
         graph = load_graph(area, osm_file=helsinki_pbf, cache_folder=tmp_path)
     assert nx.is_strongly_connected(graph)
     assert graph.number_of_edges() > 50
     assert list((tmp_path / "graphs").iterdir()) == []
     assert "No space left on device" in caplog.text
-    # pickle.dump works again: the next call builds and caches, the one after reads it
+    # np.savez works again: the next call builds and caches, the one after reads it
     load_graph(area, osm_file=helsinki_pbf, cache_folder=tmp_path)
     load_graph(area, osm_file=helsinki_pbf, cache_folder=tmp_path)
     assert counting_builder() == 2

@@ -478,7 +478,8 @@ def test_cli_sync_writes_catalogue_and_reports(
     assert code == 0, err
     assert "park_1905" in stdout
     assert load_sites(out).loc["park_1905", "osm_id"] == "way/477987787"
-    csv = pd.read_csv(tmp_path / "tiexi.report.csv", comment="#", index_col="id")
+    assert (tmp_path / "tiexi.report.csv").read_text(encoding="utf-8").startswith("id,")
+    csv = pd.read_csv(tmp_path / "tiexi.report.csv", index_col="id")
     assert csv.loc["park_1905", "status"] == "matched"
     assert (tmp_path / "tiexi.report.md").read_text(encoding="utf-8").startswith("<!--")
     # run again: tourplanner's own outputs are replaced without --force

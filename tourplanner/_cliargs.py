@@ -17,14 +17,19 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from shapely import Polygon
 
 from tourplanner.errors import TourplannerError
 
 __all__ = [
+    "DATES",
     "DURATION_FORMS",
+    "MAX_DAYS",
+    "MAX_SEED",
+    "MAX_TIME_LIMIT_S",
+    "POINT_PATTERN",
     "TIME_FORMS",
     "add_global_options",
     "check_global_options",
@@ -33,11 +38,14 @@ __all__ = [
     "parse_days",
     "parse_duration",
     "parse_ids",
+    "parse_km2",
+    "parse_metres",
     "parse_minutes_list",
     "parse_point",
     "parse_positive",
     "parse_positive_minutes",
     "parse_seconds",
+    "parse_seed",
     "parse_speed",
     "parse_time",
 ]
@@ -48,6 +56,14 @@ TIME_FORMS = "9:00, 09:00, 9, 9am, 9:30pm or 21:30"
 DURATION_FORMS = "4h, 4h30, 4.5h, 2h30m, 270m or '90 min'"
 #: The longest ``--budget``: one day.
 MAX_DURATION = dt.timedelta(hours=24)
+#: The most days one plan may have.
+MAX_DAYS = 14
+#: The largest optimiser seed.
+MAX_SEED = 2**32 - 1
+#: The longest --time-limit, in seconds.
+MAX_TIME_LIMIT_S = 3600
+#: The dates a plan may be made for.
+DATES = (dt.date(1970, 1, 1), dt.date(2100, 12, 31))
 
 _CLOCK_24 = re.compile(r"(\d{1,2})(?::(\d{2}))?(?::(\d{2}))?")
 _CLOCK_12 = re.compile(r"(\d{1,2})(?::(\d{2}))?\s*([ap])\.?\s*m\.?", re.IGNORECASE)
@@ -58,7 +74,7 @@ _DURATION = re.compile(
     rf"(?:(?P<h>{_NUMBER})\s*{_HOUR_UNIT})?\s*(?:(?P<m>{_NUMBER})\s*(?P<unit>{_MINUTE_UNIT})?)?",
     re.IGNORECASE,
 )
-_POINT = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$")
+POINT_PATTERN = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$")
 
 
 def parse_time(text: str) -> dt.time:
@@ -140,8 +156,9 @@ def parse_duration(text: str) -> dt.timedelta:
     if hours is not None and minutes is not None and float(minutes) >= 60:
         msg = f"duration {text!r} has {minutes} minutes after the hours: give fewer than 60"
         raise argparse.ArgumentTypeError(msg)
-    seconds = round(float(hours or 0) * 3600 + float(minutes or 0) * 60)
-    duration = dt.timedelta(seconds=seconds)
+    seconds = float(hours or 0) * 3600 + float(minutes or 0) * 60
+    # a huge number of hours cannot become a timedelta: cap it past the limit checked below
+    duration = dt.timedelta(seconds=round(min(seconds, 2 * MAX_DURATION.total_seconds())))
     if duration <= dt.timedelta(0):
         msg = f"duration {text!r} is not positive: give e.g. 4h"
         raise argparse.ArgumentTypeError(msg)
@@ -223,7 +240,7 @@ def parse_point(text: str) -> str | tuple[float, float]:
     argparse.ArgumentTypeError
         If the numbers are not latitude and longitude.
     """
-    match = _POINT.match(text)
+    match = POINT_PATTERN.match(text)
     if match is None:
         return text.strip()
     lat, lon = float(match.group(1)), float(match.group(2))
@@ -251,13 +268,100 @@ def parse_days(text: str) -> int:
     argparse.ArgumentTypeError
         If it is not a whole number of at least 1.
     """
-    try:
-        value = int(text)
-    except ValueError:
-        msg = f"--days {text!r} is not a whole number: give e.g. 2"
-        raise argparse.ArgumentTypeError(msg) from None
+    value = _whole(text)
+    if value is None:
+        msg = f"--days {text[:20]!r} is not a whole number: give e.g. 2"
+        raise argparse.ArgumentTypeError(msg)
     if value < 1:
         msg = f"--days {text!r} is less than 1: plan at least one day"
+        raise argparse.ArgumentTypeError(msg)
+    if value > MAX_DAYS:
+        msg = f"--days {value} is more than {MAX_DAYS}: plan at most {MAX_DAYS} days at once"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def _whole(text: str) -> int | None:
+    text = text.strip()
+    return int(text) if re.fullmatch(r"[+-]?\d{1,12}", text) else None
+
+
+def parse_seed(text: str) -> int:
+    """Parse the optimiser's seed, a whole number from 0 to 2**32 - 1.
+
+    Parameters
+    ----------
+    text
+        E.g. ``"7"``.
+
+    Returns
+    -------
+    int
+        The seed.
+
+    Raises
+    ------
+    argparse.ArgumentTypeError
+        If it is not a whole number in that range.
+    """
+    value = _whole(text)
+    if value is None or not 0 <= value <= MAX_SEED:
+        msg = f"--seed {text[:20]!r} is not a whole number from 0 to {MAX_SEED}: give e.g. 7"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def parse_metres(maximum: float) -> Callable[[str], float]:
+    """Return a parser of a positive number of metres up to ``maximum``.
+
+    Parameters
+    ----------
+    maximum
+        The largest accepted value.
+
+    Returns
+    -------
+    callable
+        The argparse type function.
+    """
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = -1.0
+        if not 0 < value <= maximum:
+            msg = f"{text[:20]!r} is not a number of metres from 0 to {maximum:g}"
+            raise argparse.ArgumentTypeError(msg)
+        return value
+
+    return parse
+
+
+def parse_km2(text: str) -> float:
+    """Parse an area in km², more than 0 and at most 1,000,000.
+
+    Parameters
+    ----------
+    text
+        E.g. ``"900"``.
+
+    Returns
+    -------
+    float
+        The area in km².
+
+    Raises
+    ------
+    argparse.ArgumentTypeError
+        If it is not a number in that range.
+    """
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 1e6:
+        msg = f"{text[:20]!r} is not an area from 0 to 1000000 km²"
         raise argparse.ArgumentTypeError(msg)
     return value
 
@@ -284,8 +388,8 @@ def parse_seconds(text: str) -> float:
         value = float(text)
     except ValueError:
         value = -1.0
-    if not value > 0 or value == float("inf"):
-        msg = f"time limit {text!r} is not a positive number of seconds: give e.g. 5"
+    if not 0 < value <= MAX_TIME_LIMIT_S:
+        msg = f"time limit {text[:20]!r} is not from 0 to {MAX_TIME_LIMIT_S} seconds: give e.g. 5"
         raise argparse.ArgumentTypeError(msg)
     return value
 
@@ -309,10 +413,14 @@ def parse_date(text: str) -> dt.date:
         For any other form or an impossible date.
     """
     try:
-        return dt.date.fromisoformat(text.strip())
+        day = dt.date.fromisoformat(text.strip())
     except ValueError:
-        msg = f"date {text!r} is not YYYY-MM-DD: give e.g. 2026-05-01"
+        msg = f"date {text[:20]!r} is not YYYY-MM-DD: give e.g. 2026-05-01"
         raise argparse.ArgumentTypeError(msg) from None
+    if not DATES[0] <= day <= DATES[1]:
+        msg = f"date {day} is not between {DATES[0]} and {DATES[1]}: give a date in that range"
+        raise argparse.ArgumentTypeError(msg)
+    return day
 
 
 def parse_bbox(text: str) -> Polygon:
@@ -396,8 +504,8 @@ def parse_minutes_list(text: str) -> list[float]:
         values = [float(v) for v in text.split(",") if v.strip()]
     except ValueError:
         values = []
-    if not values or any(not 0 < v < float("inf") for v in values):
-        msg = f"minutes {text!r} are not positive numbers: give e.g. 5,10,15"
+    if not values or len(values) > 20 or any(not 0 < v <= 240 for v in values):
+        msg = f"minutes {text[:40]!r} are not 1-20 positive numbers up to 240: give e.g. 5,10,15"
         raise argparse.ArgumentTypeError(msg)
     return sorted(set(values))
 

@@ -17,6 +17,7 @@ from typing import Any, Final
 
 import osmium
 
+from tourplanner._text import xml_text
 from tourplanner.errors import NetworkDataError
 
 __all__ = [
@@ -29,6 +30,8 @@ __all__ = [
     "write_osm_xml",
 ]
 
+#: Largest extract read (bytes): a whole-country extract fits, a runaway file does not.
+MAX_OSM_BYTES: Final = 8 * 1024**3
 OSM_SUFFIXES: Final[tuple[str, ...]] = (".osm.pbf", ".pbf", ".osm", ".osm.xml", ".xml", ".osm.bz2")
 
 TagPredicate = Callable[[Mapping[str, str]], bool]
@@ -160,8 +163,15 @@ def check_osm_file(path: Path) -> None:
     if not path.name.lower().endswith(OSM_SUFFIXES):
         msg = f"OSM file {path} has an unknown type: give an .osm.pbf, .osm or .osm.bz2 extract"
         raise NetworkDataError(msg)
-    if path.stat().st_size == 0:
+    size = path.stat().st_size
+    if size == 0:
         msg = f"OSM file {path} is empty: give a non-empty OpenStreetMap extract"
+        raise NetworkDataError(msg)
+    if size > MAX_OSM_BYTES:
+        msg = (
+            f"OSM file {path} is {size / 1e9:.1f} GB, more than the {MAX_OSM_BYTES / 1e9:.1f} GB "
+            "accepted: cut out the region of the sites (e.g. with osmium extract)"
+        )
         raise NetworkDataError(msg)
 
 
@@ -209,7 +219,7 @@ def extract_ways(path: Path, keep: TagPredicate, bbox: BBox) -> dict[str, Any]:
     collector = _WayCollector(keep, bbox)
     try:
         collector.apply_file(osm_file(path), locations=True)
-    except (RuntimeError, ValueError, OSError) as exc:
+    except (RuntimeError, ValueError, OSError, osmium.InvalidLocationError) as exc:
         raise unreadable(path, exc) from None
     elements: list[dict[str, Any]] = []
     for node_id, (lon, lat) in collector.nodes.items():
@@ -247,5 +257,5 @@ def write_osm_xml(document: Mapping[str, Any], path: Path) -> None:
             for ref in element["nodes"]:
                 ET.SubElement(item, "nd", ref=str(ref))
         for key, value in element.get("tags", {}).items():
-            ET.SubElement(item, "tag", k=key, v=value)
+            ET.SubElement(item, "tag", k=xml_text(key), v=xml_text(value))
     ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)

@@ -27,6 +27,8 @@ import pandas as pd
 from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
+from tourplanner._shell import safe_formatter
+from tourplanner._text import terminal_text
 from tourplanner.tour import Tour
 
 __all__ = [
@@ -135,7 +137,8 @@ def wrap(text: str, width: int) -> list[str]:
         The lines (one empty line for empty text).
     """
     lines: list[str] = []
-    for paragraph in text.split("\n"):
+    for raw in text.split("\n"):
+        paragraph = terminal_text(raw)
         indent = paragraph[: len(paragraph) - len(paragraph.lstrip())]
         indent = indent if display_width(indent) < width // 2 else ""
         room = width - display_width(indent)
@@ -175,7 +178,7 @@ def _cell(value: Any, float_format: Callable[[float], str] | None) -> str:
         return "" if pd.isna(value) else float_format(value)
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return ""
-    return str(value)
+    return terminal_text(value)
 
 
 def render_table(
@@ -209,14 +212,18 @@ def render_table(
         columns wide.
     """
     width = width or terminal_width()
-    columns = [
-        _Column(str(c), [_cell(v, float_format) for v in frame[c].tolist()], _is_numeric(frame[c]))
-        for c in frame.columns
+    columns = [  # by position: two tours may carry the same label
+        _Column(
+            str(c),
+            [_cell(v, float_format) for v in frame.iloc[:, i].tolist()],
+            _is_numeric(frame.iloc[:, i]),
+        )
+        for i, c in enumerate(frame.columns)
     ]
     lead = None
     if index:
         name = "" if frame.index.name is None else str(frame.index.name)
-        lead = _Column(name, [str(v) for v in frame.index], right=False)
+        lead = _Column(name, [terminal_text(v) for v in frame.index], right=False)
         lead.floor = min(lead.floor, width // 2)
     room = width - (lead.floor + len(_GAP) if lead else 0)
     for column in columns:
@@ -362,7 +369,7 @@ def configure_logging(*, quiet: bool = False, verbose: bool = False, debug: bool
         Debug messages from tourplanner and from the libraries it uses.
     """
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("tourplanner: %(message)s"))
+    handler.setFormatter(safe_formatter("tourplanner: %(message)s"))
     root = logging.getLogger("tourplanner")
     root.handlers[:] = [handler]
     level = logging.DEBUG if verbose or debug else logging.INFO
@@ -370,7 +377,7 @@ def configure_logging(*, quiet: bool = False, verbose: bool = False, debug: bool
     root.propagate = False
     if debug:
         library = logging.StreamHandler(sys.stderr)
-        library.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+        library.setFormatter(safe_formatter("%(name)s: %(message)s"))
         for name in ("osmnx", "pyrosm", "urllib3", "requests"):
             other = logging.getLogger(name)
             other.handlers[:] = [library]

@@ -8,9 +8,11 @@ and exit status 2, with no traceback and no output file written.
 
 from __future__ import annotations
 
+from tourplanner import _shell  # first: a Ctrl-C while the imports below load is one line
+
+# isort: split
 import argparse
 import datetime as dt
-import json
 import logging
 import sys
 from collections.abc import Callable, Sequence
@@ -24,6 +26,8 @@ from shapely.geometry import shape
 
 from tourplanner import __version__, settings
 from tourplanner._cliargs import (
+    MAX_SEED,
+    POINT_PATTERN,
     TIME_FORMS,
     add_global_options,
     check_global_options,
@@ -32,14 +36,19 @@ from tourplanner._cliargs import (
     parse_days,
     parse_duration,
     parse_ids,
+    parse_km2,
+    parse_metres,
     parse_point,
     parse_positive,
     parse_seconds,
+    parse_seed,
     parse_speed,
     parse_time,
 )
-from tourplanner._io import check_output_path
+from tourplanner._input import load_json
+from tourplanner._io import check_output_path, output_transaction
 from tourplanner._terminal import configure_logging, plural, render_table, step, tour_summary
+from tourplanner._text import terminal_text
 from tourplanner.areas import named_areas_for_graph
 from tourplanner.demo import DEMO_NOTICE, demo_osm_path, demo_sites_path
 from tourplanner.directions import leg_destinations, tour_directions
@@ -52,7 +61,7 @@ from tourplanner.export import (
     write_geojson,
     write_text,
 )
-from tourplanner.graph import load_graph, study_area
+from tourplanner.graph import MAX_AREA_KM2, load_graph, study_area
 from tourplanner.maps import resolve_tiles, tour_map, write_map
 from tourplanner.planner import check_site_ids, plan_tour
 from tourplanner.routing import DEFAULT_MAX_SNAP_M
@@ -79,7 +88,7 @@ class _Parser(argparse.ArgumentParser):
     """An argument parser whose errors are one line, exit status 2."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {_shell.one_line(message)} (see --help)\n")
 
 
 _ids = parse_ids
@@ -92,6 +101,10 @@ _seconds = parse_seconds
 _date = parse_date
 _bbox = parse_bbox
 _positive = parse_positive
+_seed = parse_seed
+_metres = parse_metres
+_km2 = parse_km2
+_MAX_SEED = MAX_SEED
 
 
 def _add_network_options(parser: argparse.ArgumentParser) -> None:
@@ -111,10 +124,17 @@ def _add_network_options(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--margin-m",
-        type=_positive,
+        type=_metres(20_000.0),
         default=500.0,
         metavar="M",
-        help="margin around the sites when no area is given (default 500 m)",
+        help="margin around the sites when no area is given (default 500 m, at most 20 km)",
+    )
+    group.add_argument(
+        "--max-area-km2",
+        type=_km2,
+        default=MAX_AREA_KM2,
+        metavar="KM2",
+        help=f"largest study area accepted, checked before any download (default {MAX_AREA_KM2:g})",
     )
     group.add_argument(
         "--speed-kmh",
@@ -132,7 +152,7 @@ def _add_network_options(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--max-snap-m",
-        type=_positive,
+        type=_metres(5_000.0),
         default=DEFAULT_MAX_SNAP_M,
         metavar="M",
         help="sites farther than this from any street are skipped (default 300 m)",
@@ -158,7 +178,7 @@ def _add_tour_options(parser: argparse.ArgumentParser, *, default_output: str) -
     )
     parser.add_argument("--round-trip", action="store_true", help="end each day where it started")
     parser.add_argument(
-        "--days", type=_days, default=1, metavar="N", help="number of days (default 1)"
+        "--days", type=_days, default=1, metavar="N", help="number of days, 1-14 (default 1)"
     )
     parser.add_argument("--must", type=_ids, default=[], metavar="ID,...", help="must-visit sites")
     parser.add_argument(
@@ -178,7 +198,9 @@ def _add_tour_options(parser: argparse.ArgumentParser, *, default_output: str) -
         metavar="DURATION",
         help="time available per day from --start-time instead of --end-time, e.g. 4h, 4h30, 270m",
     )
-    parser.add_argument("--seed", type=int, default=0, help="optimiser seed (default 0)")
+    parser.add_argument(
+        "--seed", type=_seed, default=0, help=f"optimiser seed, 0-{_MAX_SEED} (default 0)"
+    )
     parser.add_argument(
         "--time-limit",
         type=_seconds,
@@ -294,26 +316,39 @@ def _sites_table(sites: gpd.GeoDataFrame) -> str:
 
 def _cmd_sites(args: argparse.Namespace) -> int:
     sites = load_sites(args.sites or bundled_catalogue_path())
-    print(_sites_table(sites))
+    print(terminal_lines(_sites_table(sites)))
     accuracy = "±m is the stated position accuracy"
     print(f"\n{plural(len(sites), 'site')}; coordinates in WGS-84; {accuracy}.")
     return 0
 
 
+def terminal_lines(text: str) -> str:
+    """Return ``text`` with each line stripped of control and escape characters."""
+    return "\n".join(terminal_text(line) for line in text.split("\n"))
+
+
 def _area_from_file(path: Path) -> Polygon:
+    fix = "give a GeoJSON Polygon in WGS-84 degrees"
+    doc = load_json(path, what="study area", error=_UsageError, fix=fix, limit=16 * 1024 * 1024)
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
         geometry = doc
         if doc.get("type") == "FeatureCollection":
             geometry = doc["features"][0]["geometry"]
         elif doc.get("type") == "Feature":
             geometry = doc["geometry"]
         area = shape(geometry)
-    except (OSError, ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
-        msg = f"study area {path} is not a readable GeoJSON polygon ({type(exc).__name__}): fix it"
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
+        msg = f"study area {path} is not a readable GeoJSON polygon ({type(exc).__name__}): {fix}"
+        raise _UsageError(msg) from None
+    except Exception as exc:  # shapely/GEOS on malformed rings
+        msg = f"study area {path} is not a valid polygon ({type(exc).__name__}): {fix}"
         raise _UsageError(msg) from None
     if area.geom_type not in {"Polygon", "MultiPolygon"} or area.is_empty:
         msg = f"study area {path} is a {area.geom_type}, not a polygon: give a Polygon"
+        raise _UsageError(msg)
+    west, south, east, north = area.bounds
+    if not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
+        msg = f"study area {path} is not within -180..180, -90..90 degrees: {fix}"
         raise _UsageError(msg)
     return area
 
@@ -375,8 +410,9 @@ def _plan_and_write(
     # check every output before any work, so a bad path costs nothing and writes nothing
     outputs = [args.output, args.geojson, args.gpx, args.itinerary]
     given = [p for p in outputs if p is not None]
+    inputs = [sites_path, osm_file, getattr(args, "area", None)]
     for path in given:
-        check_output_path(path, force=args.force)
+        check_output_path(path, force=args.force, inputs=[p for p in inputs if p is not None])
     resolved = [p.resolve() for p in given]
     if len(set(resolved)) != len(resolved):
         msg = "two outputs name the same file: give each output its own name"
@@ -414,6 +450,7 @@ def _plan_and_write(
             speed_kmh=getattr(args, "speed_kmh", settings.DEFAULT_WALKING_SPEED_KMH),
             use_cache=not args.no_cache,
             cache_folder=getattr(args, "cache_dir", None),
+            max_area_km2=getattr(args, "max_area_km2", MAX_AREA_KM2),
         )
     logger.info(
         "Walking network: %d nodes, %d edges", graph.number_of_nodes(), graph.number_of_edges()
@@ -451,22 +488,23 @@ def _plan_and_write(
         graph=graph,
         directions=dict(enumerate(steps)),
     )
-    write_map(fmap, args.output, force=args.force)
-    if args.geojson is not None:
-        document = tour_to_geojson(plan.tour, title=title, directions=steps)
-        write_geojson(document, args.geojson, force=args.force)
-    if args.gpx is not None:
-        gpx = tour_to_gpx(plan.tour, title=title, directions=steps)
-        write_text(gpx, args.gpx, force=args.force)
-    if args.itinerary is not None:
-        render = _ITINERARY_TYPES[args.itinerary.suffix.lower()]
-        write_text(
-            render(plan.tour, title=title, directions=steps), args.itinerary, force=args.force
-        )
-    print(tour_summary(plan.tour))
+    with output_transaction():  # all outputs or none
+        write_map(fmap, args.output, force=args.force)
+        if args.geojson is not None:
+            document = tour_to_geojson(plan.tour, title=title, directions=steps)
+            write_geojson(document, args.geojson, force=args.force)
+        if args.gpx is not None:
+            gpx = tour_to_gpx(plan.tour, title=title, directions=steps)
+            write_text(gpx, args.gpx, force=args.force)
+        if args.itinerary is not None:
+            render = _ITINERARY_TYPES[args.itinerary.suffix.lower()]
+            write_text(
+                render(plan.tour, title=title, directions=steps), args.itinerary, force=args.force
+            )
+    print(terminal_lines(tour_summary(plan.tour)))
     if positions:
-        print(positions)
-    print("Written: " + ", ".join(str(p) for p in given))
+        print(terminal_text(positions))
+    print(terminal_text("Written: " + ", ".join(str(p) for p in given)))
     return 0
 
 
@@ -511,22 +549,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns
     -------
     int
-        Exit status: 0 on success, 2 on a usage or input error.
+        Exit status: 0 on success, 1 for ``audit``'s "something flagged", 2 on a
+        usage or input error, 3 on an internal error (``--debug`` shows it),
+        130 on Ctrl-C, 143 on SIGTERM.
     """
+    arguments = _joined_points(list(sys.argv[1:] if argv is None else argv))
+    return _shell.run(lambda: _run(arguments), debug=_shell.debug_requested(arguments))
+
+
+def _joined_points(argv: list[str]) -> list[str]:
+    """Join ``--start -33.9,18.4`` into ``--start=-33.9,18.4`` (argparse takes it for an option)."""
+    out: list[str] = []
+    for i, arg in enumerate(argv):
+        if (
+            i > 0
+            and argv[i - 1] in {"--start", "--end"}
+            and arg.startswith("-")
+            and POINT_PATTERN.match(arg)
+        ):
+            out[-1] = f"{argv[i - 1]}={arg}"
+        else:
+            out.append(arg)
+    return out
+
+
+def _run(argv: list[str]) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     handlers = {"sites": _cmd_sites, "plan": _cmd_plan, "demo": _cmd_demo, **_BUREAU_HANDLERS}
-    try:
-        check_global_options(args)
-        configure_logging(quiet=args.quiet, verbose=args.verbose, debug=args.debug)
-        return handlers[args.command](args)
-    except TourplannerError as exc:
-        message = " ".join(str(exc).split())
-        print(f"tourplanner: error: {message}", file=sys.stderr)
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        print("tourplanner: interrupted", file=sys.stderr)
-        return 130
+    check_global_options(args)
+    configure_logging(quiet=args.quiet, verbose=args.verbose, debug=args.debug)
+    return handlers[args.command](args)
 
 
 if __name__ == "__main__":  # pragma: no cover

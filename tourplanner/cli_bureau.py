@@ -18,6 +18,7 @@ import networkx as nx
 import pandas as pd
 
 from tourplanner._cliargs import parse_minutes_list, parse_positive_minutes
+from tourplanner._io import output_transaction
 from tourplanner._terminal import (
     merged_lines,
     plural,
@@ -26,6 +27,7 @@ from tourplanner._terminal import (
     terminal_width,
     wrap,
 )
+from tourplanner._text import csv_frame
 from tourplanner.bureau_maps import catchments_map, compare_map, coverage_map
 from tourplanner.cli import _add_network_options, _area_from_file, _ids, _UsageError
 from tourplanner.errors import NetworkDataError, TourError
@@ -48,8 +50,10 @@ def _check_outputs(args: argparse.Namespace, *names: str) -> None:
     from tourplanner._io import check_output_path  # noqa: PLC0415
 
     given = [getattr(args, n) for n in names if getattr(args, n, None) is not None]
+    inputs = [getattr(args, n, None) for n in ("sites", "osm_file", "area")]
+    inputs = [p for p in inputs if p is not None] + list(getattr(args, "tours", []))
     for path in given:
-        check_output_path(path, force=args.force)
+        check_output_path(path, force=args.force, inputs=inputs)
     if len({p.resolve() for p in given}) != len(given):
         msg = "two outputs name the same file: give each output its own name"
         raise _UsageError(msg)
@@ -68,6 +72,7 @@ def _sites_and_graph(args: argparse.Namespace) -> tuple[gpd.GeoDataFrame, nx.Mul
         speed_kmh=args.speed_kmh,
         use_cache=not args.no_cache,
         cache_folder=args.cache_dir,
+        max_area_km2=args.max_area_km2,
     )
     from tourplanner.cli_sync import osm_positioned  # noqa: PLC0415
 
@@ -80,7 +85,7 @@ def _write_csv(frame: pd.DataFrame, path: Path | None, *, force: bool) -> None:
         return
     from tourplanner.export import write_text  # noqa: PLC0415
 
-    write_text(f"# generator: tourplanner\n{frame.to_csv()}", path, force=force)
+    write_text(csv_frame(frame).to_csv(), path, force=force)
 
 
 def _write_json(frame: pd.DataFrame, path: Path | None, *, force: bool) -> None:
@@ -121,14 +126,17 @@ def _cmd_catchments(args: argparse.Namespace) -> int:
     table = result.drop(columns="geometry")
     print(render_table(table, index=False))
     fmap = catchments_map(result, sites, offline=args.offline, graph=graph)
-    write_map(fmap, args.output, force=args.force)
-    if args.geojson is not None:
-        from tourplanner.export import write_text  # noqa: PLC0415
+    with output_transaction():
+        write_map(fmap, args.output, force=args.force)
+        if args.geojson is not None:
+            from tourplanner.export import write_text  # noqa: PLC0415
 
-        text = result.to_json(drop_id=True)
-        write_text(
-            text.replace("{", '{"generator": "tourplanner", ', 1), args.geojson, force=args.force
-        )
+            text = result.to_json(drop_id=True)
+            write_text(
+                text.replace("{", '{"generator": "tourplanner", ', 1),
+                args.geojson,
+                force=args.force,
+            )
     print(f"Written: {args.output}" + (f", {args.geojson}" if args.geojson else ""))
     return 0
 
@@ -156,9 +164,10 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
     fmap = coverage_map(
         table, sites, limit_minutes=args.limit_minutes, offline=args.offline, graph=graph
     )
-    write_map(fmap, args.output, force=args.force)
-    _write_csv(table, args.csv, force=args.force)
-    _write_json(table, args.json, force=args.force)
+    with output_transaction():
+        write_map(fmap, args.output, force=args.force)
+        _write_csv(table, args.csv, force=args.force)
+        _write_json(table, args.json, force=args.force)
     return 0
 
 
@@ -181,11 +190,13 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         [summarise(doc, label) for doc, label in zip(docs, labels, strict=True)]
     )
     print(render_table(table.drop(index="sites")))
-    for label in table.columns:
-        print("\n".join(wrap(f"{label}: {table.loc['sites', label]!s}", terminal_width())))
-    write_map(compare_map(docs, labels, table, offline=args.offline), args.output, force=args.force)
-    _write_csv(table, args.csv, force=args.force)
-    _write_json(table.T.rename_axis("tour"), args.json, force=args.force)
+    for label, visits in zip(table.columns, table.loc["sites"].tolist(), strict=True):
+        print("\n".join(wrap(f"{label}: {visits!s}", terminal_width())))
+    fmap = compare_map(docs, labels, table, offline=args.offline)
+    with output_transaction():
+        write_map(fmap, args.output, force=args.force)
+        _write_csv(table, args.csv, force=args.force)
+        _write_json(table.T.rename_axis("tour"), args.json, force=args.force)
     return 0
 
 
@@ -213,7 +224,11 @@ def _cmd_audit(args: argparse.Namespace) -> int:
     snapping: Any = None
     try:
         graph = load_graph(
-            area, osm_file=args.osm_file, use_cache=not args.no_cache, cache_folder=args.cache_dir
+            area,
+            osm_file=args.osm_file,
+            use_cache=not args.no_cache,
+            cache_folder=args.cache_dir,
+            max_area_km2=args.max_area_km2,
         )
         snapping = snap_sites(graph, sites, max_distance_m=args.max_snap_m)
     except TourError:
@@ -238,8 +253,9 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         print(f"\nIn OpenStreetMap but not in the catalogue ({plural(len(listed), 'feature')}):")
         for line in listed:
             print("\n".join(wrap(f"  {line}", terminal_width())))
-    _write_csv(report, args.csv, force=args.force)
-    _write_json(report.drop(columns="geometry", errors="ignore"), args.json, force=args.force)
+    with output_transaction():
+        _write_csv(report, args.csv, force=args.force)
+        _write_json(report.drop(columns="geometry", errors="ignore"), args.json, force=args.force)
     return 1 if len(flagged) else 0
 
 

@@ -20,6 +20,9 @@ import geopandas as gpd
 import pandas as pd
 from shapely import MultiPolygon, Polygon
 
+from tourplanner._io import output_transaction
+from tourplanner._terminal import plural, render_table, terminal_width, wrap
+from tourplanner._text import csv_frame, terminal_text
 from tourplanner.errors import CatalogueError, NetworkDataError, TourplannerError
 from tourplanner.graph import study_area
 from tourplanner.sites import bundled_catalogue_path, load_sites
@@ -197,20 +200,19 @@ def _cmd_sync(args: argparse.Namespace) -> int:
     title = f"Catalogue sync: {source.name} against OpenStreetMap ({data.origin})"
     markdown = report_markdown(result, title=title)
     table = pd.DataFrame(report)
-    write_text(text, output, force=args.force or output.resolve() == source.resolve())
-    write_text(markdown, report_path, force=args.force)
-    write_text(f"# generator: tourplanner\n{table.to_csv()}", csv_path, force=args.force)
+    with output_transaction():  # the catalogue and both reports, or none of them
+        write_text(text, output, force=args.force or output.resolve() == source.resolve())
+        write_text(markdown, report_path, force=args.force)
+        write_text(csv_frame(table).to_csv(), csv_path, force=args.force)
     counts = report["status"].value_counts()
-    print(
-        report[["name", "status", "osm_id", "distance_m", "moved_m"]].to_string(
-            float_format=lambda v: f"{v:.0f}"
-        )
+    columns = ["name", "status", "osm_id", "distance_m", "moved_m"]
+    print(render_table(report[columns], float_format=lambda v: f"{v:.0f}"))
+    summary = (
+        f"{int(report['applied'].sum())} of {plural(len(report), 'site')} take OpenStreetMap's "
+        f"position ({', '.join(f'{n} {s}' for s, n in counts.items())})."
     )
-    print(
-        f"\n{int(report['applied'].sum())} of {len(report)} sites take OpenStreetMap's position "
-        f"({', '.join(f'{n} {s}' for s, n in counts.items())})."
-    )
-    print(f"Written: {output}, {report_path}, {csv_path}")
+    print("\n" + "\n".join(wrap(summary, terminal_width())))
+    print(terminal_text(f"Written: {output}, {report_path}, {csv_path}"))
     return 0
 
 

@@ -14,7 +14,7 @@ categories covered, and the share of the walk along main roads
 
 from __future__ import annotations
 
-import json
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +23,7 @@ from typing import Any, Final
 import folium
 import pandas as pd
 
+from tourplanner._input import load_json
 from tourplanner._io import GENERATOR
 from tourplanner.directions import MAIN_ROADS
 from tourplanner.errors import TourError
@@ -100,13 +101,10 @@ def read_tour(path: str | Path) -> dict[str, Any]:
     path = Path(path)
     hint = "give GeoJSON files written by 'tourplanner plan --geojson'"
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        msg = f"tour {path} does not exist: {hint}"
-        raise TourError(msg) from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        msg = f"tour {path} is not readable JSON ({type(exc).__name__}): {hint}"
-        raise TourError(msg) from None
+        doc = load_json(path, what="tour", error=TourError, fix=hint)
+    except TourError as exc:
+        message = str(exc)
+        raise TourError(message if hint in message else f"{message}; {hint}") from None
     if (
         not isinstance(doc, dict)
         or doc.get("type") != "FeatureCollection"
@@ -115,12 +113,80 @@ def read_tour(path: str | Path) -> dict[str, Any]:
     ):
         msg = f"{path} is not a tour written by tourplanner: {hint}"
         raise TourError(msg)
-    for feature in doc["features"]:
+    for number, feature in enumerate(doc["features"], start=1):
         props = feature.get("properties") if isinstance(feature, dict) else None
-        if not isinstance(props, dict) or props.get("kind") not in {"stop", "leg"}:
+        if not isinstance(props, dict) or props.get("kind") not in ("stop", "leg"):
             msg = f"{path} has a feature that is neither a stop nor a leg: {hint}"
             raise TourError(msg)
+        problem = _feature_problem(feature, props)
+        if problem is not None:
+            msg = f"tour {path}, feature {number} ({props['kind']}): {problem}: {hint}"
+            raise TourError(msg)
     return doc
+
+
+def _is_number(value: Any, low: float = 0.0, high: float = 1e9) -> bool:
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and low <= value <= high
+    )
+
+
+def _is_position(value: Any) -> bool:
+    return (
+        isinstance(value, list)
+        and len(value) == 2
+        and _is_number(value[0], -180.0, 180.0)
+        and _is_number(value[1], -90.0, 90.0)
+    )
+
+
+def _feature_problem(feature: Mapping[str, Any], props: Mapping[str, Any]) -> str | None:
+    """Return what is wrong with one feature of a tour file, or ``None``."""
+    geometry = feature.get("geometry")
+    if not isinstance(geometry, dict):
+        return "it has no geometry"
+    coords = geometry.get("coordinates")
+    for key in ("name", "category", "stop_kind", "site_id", "from_id", "to_id"):
+        if key in props and not isinstance(props[key], str):
+            return f"{key} is not text"
+    if "day" in props and not (isinstance(props["day"], int) and 1 <= props["day"] <= 366):
+        return "day is not a whole number from 1 to 366"
+    if props["kind"] == "stop":
+        if geometry.get("type") != "Point" or not _is_position(coords):
+            return "its geometry is not a Point [lon, lat]"
+        for key in ("site_id", "name"):
+            if not isinstance(props.get(key), str):
+                return f"{key} is missing"
+        if not isinstance(props.get("order"), int) or isinstance(props.get("order"), bool):
+            return "order is not a whole number"
+        for key, high in (("score", 100.0), ("wait_s", 86_400.0 * 366), ("visit_minutes", 1440.0)):
+            if key in props and not _is_number(props[key], 0.0, high):
+                return f"{key} is not a number from 0 to {high:g}"
+        return None
+    if (
+        geometry.get("type") != "LineString"
+        or not isinstance(coords, list)
+        or len(coords) < 2
+        or not all(_is_position(c) for c in coords)
+    ):
+        return "its geometry is not a LineString of [lon, lat] positions"
+    for key in ("distance_m", "duration_s"):
+        if not _is_number(props.get(key)):
+            return f"{key} is missing or not a non-negative number"
+    steps = props.get("directions", [])
+    if steps is None:
+        return None
+    if not isinstance(steps, list):
+        return "directions is not a list"
+    for step in steps:
+        if not isinstance(step, dict) or not _is_number(step.get("distance_m")):
+            return "a direction step has no distance_m"
+        if not isinstance(step.get("highway", ""), str | None):
+            return "a direction step's highway is not text"
+    return None
 
 
 def _stops(doc: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -16,7 +16,6 @@ network.
 from __future__ import annotations
 
 import datetime as dt
-import html
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -28,6 +27,7 @@ import opening_hours
 from shapely.geometry import mapping
 
 from tourplanner._io import GENERATOR, check_output_path, write_text_atomic
+from tourplanner._text import html_text, markdown_text, xml_text
 from tourplanner.directions import Step, leg_destinations, merge_stretches, narrate, round_distance
 from tourplanner.tour import Tour
 
@@ -259,7 +259,7 @@ def tour_to_gpx(
     zone = _zone(*tour.stops[0].position) if tour.stops else None
     gpx = gpxpy.gpx.GPX()
     gpx.creator = GENERATOR
-    gpx.name = title or None
+    gpx.name = xml_text(title) or None
     gpx.description = "Walking tour; street data (c) OpenStreetMap contributors, ODbL 1.0"
     for stop in tour.stops:
         lon, lat = stop.position
@@ -268,8 +268,8 @@ def tour_to_gpx(
                 latitude=lat,
                 longitude=lon,
                 time=(stop.arrival.replace(tzinfo=zone).astimezone(dt.UTC) if zone else None),
-                name=f"{stop.order}. {stop.name}",
-                description=(
+                name=xml_text(f"{stop.order}. {stop.name}"),
+                description=xml_text(
                     f"{stop.name_zh} {stop.category}; arrive {stop.arrival:%H:%M}, "
                     f"leave {stop.departure:%H:%M}"
                 ).strip(),
@@ -305,7 +305,7 @@ def tour_to_gpx(
                         gpxpy.gpx.GPXRoutePoint(
                             latitude=lat,
                             longitude=lon,
-                            name=text,
+                            name=xml_text(text),
                             type=step.maneuver,
                             comment=step.modifier,
                         )
@@ -346,8 +346,8 @@ def _totals(tour: Tour) -> str:
 
 
 def _md(text: str) -> str:
-    """Escape catalogue text for Markdown (no live HTML, no emphasis)."""
-    return html.escape(text, quote=False).replace("*", "\\*").replace("_", "\\_")
+    """Escape catalogue text for Markdown (no live HTML, link, image or emphasis)."""
+    return markdown_text(text)
 
 
 def itinerary_markdown(
@@ -393,10 +393,11 @@ def itinerary_markdown(
             )
     if tour.left_out:
         out += ["", "## Not visited", ""]
-        out += [f"- {item.name}: {item.detail}" for item in tour.left_out]
+        out += [f"- {_md(item.name)}: {_md(item.detail)}" for item in tour.left_out]
     if tour.skipped:
-        out += ["", "Off the street network, skipped: " + ", ".join(s.name for s in tour.skipped)]
-    out += ["", *(f"> {w}" for w in tour.warnings)] if tour.warnings else []
+        names = ", ".join(_md(s.name) for s in tour.skipped)
+        out += ["", "Off the street network, skipped: " + names]
+    out += ["", *(f"> {_md(w)}" for w in tour.warnings)] if tour.warnings else []
     out += ["", "Street data (c) OpenStreetMap contributors, ODbL 1.0.", ""]
     return "\n".join(out)
 
@@ -420,7 +421,7 @@ def itinerary_html(
     str
         A complete HTML page; all catalogue text is escaped.
     """
-    e = html.escape
+    e = html_text
     body = [
         f"<h1>{e(title)}</h1>",
         f"<p>{e(_totals(tour))}</p>",

@@ -30,7 +30,6 @@ import json
 import logging
 import math
 import os
-import pickle
 import socket
 import tempfile
 import urllib.parse
@@ -41,18 +40,22 @@ from typing import Any, Final, cast
 import geopandas as gpd
 import networkx as nx
 import osmnx as ox
+import pyproj
 import requests
 from shapely import MultiPolygon, Polygon, box
 from shapely.geometry.base import BaseGeometry
 
 from tourplanner import settings
+from tourplanner._cache import CACHE_FORMAT, CacheEntryError, read_graph, write_graph
 from tourplanner._osmfile import check_osm_file, extract_ways, parse_way_filter, write_osm_xml
 from tourplanner.errors import NetworkDataError
 
 __all__ = [
     "CACHE_FORMAT",
+    "MAX_AREA_KM2",
     "add_travel_times",
     "cache_key",
+    "check_study_area",
     "graph_from_osm_file",
     "graph_from_overpass",
     "load_graph",
@@ -64,8 +67,12 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: Bump when the cached graph's content or layout changes.
-CACHE_FORMAT: Final = 1
+#: Largest study area accepted without ``max_area_km2`` raised (km²).
+MAX_AREA_KM2: Final = 400.0
+#: Latitudes with a UTM zone (the metric projection the study area is built in).
+_UTM_LATITUDES: Final = (-80.0, 84.0)
+#: Seconds to wait for the Overpass API to answer its status check.
+_PROBE_TIMEOUT_S: Final = 8.0
 _NETWORK_TYPE: Final = "walk"
 #: Keep edges that cross the area's boundary (a site near the edge keeps its street).
 _TRUNCATE_BY_EDGE: Final = True
@@ -114,6 +121,19 @@ def study_area(sites: gpd.GeoDataFrame, *, margin_m: float = 500.0) -> Polygon:
         msg = "no sites to build a study area from: give at least one site"
         raise NetworkDataError(msg)
     points = sites.to_crs(4326)
+    south, north = float(points.geometry.y.min()), float(points.geometry.y.max())
+    if south < _UTM_LATITUDES[0] or north > _UTM_LATITUDES[1]:
+        msg = (
+            f"sites at latitude {north if north > _UTM_LATITUDES[1] else south:.4f} lie outside "
+            "the UTM zones (80 S to 84 N) that tourplanner measures in: plan between 80 S and 84 N"
+        )
+        raise NetworkDataError(msg)
+    if float(points.geometry.x.max()) - float(points.geometry.x.min()) > 180.0:
+        msg = (
+            "the sites lie on both sides of the antimeridian (180 degrees longitude): "
+            "plan each side separately"
+        )
+        raise NetworkDataError(msg)
     projected = points.to_crs(points.estimate_utm_crs())
     # a buffer polygon's edges cut inside the circle: grow the radius so that the
     # whole margin is kept (within 0.1 %)
@@ -139,6 +159,17 @@ def study_area_from_bbox(west: float, south: float, east: float, north: float) -
     shapely.Polygon
         The rectangle.
     """
+    if not all(math.isfinite(v) for v in (west, south, east, north)):
+        msg = f"bounding box ({west}, {south}, {east}, {north}) is not finite: give degrees"
+        raise NetworkDataError(msg)
+    if not (
+        -180 <= west <= 180 and -180 <= east <= 180 and -90 <= south <= 90 and -90 <= north <= 90
+    ):
+        msg = (
+            f"bounding box ({west}, {south}, {east}, {north}) is outside -180..180, -90..90: "
+            "give WEST,SOUTH,EAST,NORTH in degrees"
+        )
+        raise NetworkDataError(msg)
     if not (west < east and south < north):
         msg = (
             f"bounding box ({west}, {south}, {east}, {north}) is empty: "
@@ -146,6 +177,47 @@ def study_area_from_bbox(west: float, south: float, east: float, north: float) -
         )
         raise NetworkDataError(msg)
     return box(west, south, east, north)
+
+
+def area_km2(area: BaseGeometry) -> float:
+    """Return the geodesic area of a WGS-84 polygon in km² (on the WGS-84 ellipsoid)."""
+    geod = pyproj.Geod(ellps="WGS84")
+    value, _ = geod.geometry_area_perimeter(area)
+    return abs(float(value)) / 1e6
+
+
+def check_study_area(area: BaseGeometry, *, max_area_km2: float = MAX_AREA_KM2) -> None:
+    """Refuse a study area that is not finite WGS-84 degrees or larger than ``max_area_km2``.
+
+    Parameters
+    ----------
+    area
+        The study area in WGS-84.
+    max_area_km2
+        The largest area accepted (km²).
+
+    Raises
+    ------
+    NetworkDataError
+        If the area is empty, outside -180..180/-90..90, or too large.
+    """
+    if area.is_empty:
+        msg = "the study area is empty: give sites, --bbox or --area"
+        raise NetworkDataError(msg)
+    west, south, east, north = area.bounds
+    if not all(math.isfinite(v) for v in area.bounds) or not (
+        west >= -180 and east <= 180 and south >= -90 and north <= 90
+    ):
+        msg = "the study area is not within -180..180, -90..90 degrees: give WGS-84 coordinates"
+        raise NetworkDataError(msg)
+    size = area_km2(area)
+    if size > max_area_km2:
+        msg = (
+            f"the study area is {size:,.0f} km², more than the {max_area_km2:,.0f} km² allowed "
+            "(a walking network that large is a huge download and does not fit a walk): "
+            "give a smaller --area/--bbox or --margin-m, or raise --max-area-km2"
+        )
+        raise NetworkDataError(msg)
 
 
 def _configure_osmnx(cache: Path) -> None:
@@ -205,6 +277,9 @@ def overpass_errors(what: str, fix: str) -> Iterator[None]:
     """
     online = _host_resolves(ox.settings.overpass_url)
     try:
+        if online and ox.settings.overpass_rate_limit:
+            # osmnx sleeps 60 s when its status check cannot connect: find out first, quickly
+            requests.get(ox.settings.overpass_url.rstrip("/") + "/status", timeout=_PROBE_TIMEOUT_S)
         with contextlib.nullcontext() if online else _offline_osmnx():
             yield
     except requests.RequestException as exc:
@@ -266,7 +341,10 @@ def graph_from_overpass(
     NetworkDataError
         If the API cannot be reached or the area has no walkable streets.
     """
-    _configure_osmnx(Path(cache_folder) if cache_folder is not None else settings.cache_dir())
+    cache = Path(cache_folder) if cache_folder is not None else settings.cache_dir()
+    with contextlib.suppress(OSError):  # osmnx would create it world-readable
+        _private_folder(cache / "http")
+    _configure_osmnx(cache)
     logger.info("Downloading the walking network from %s", ox.settings.overpass_url)
     fix = "use --osm-file FILE with a local extract, or run 'tourplanner demo' for the offline demo"
     try:
@@ -427,42 +505,37 @@ def cache_key(area: BaseGeometry, source: str | Path | None) -> str:
 
 
 def _cache_path(key: str, cache: Path) -> Path:
-    return cache / "graphs" / f"walk-{key}.pickle"
+    return cache / "graphs" / f"walk-{key}.npz"
 
 
 def _read_cache(path: Path) -> nx.MultiDiGraph | None:
+    """Return the cached graph at ``path``, or ``None`` (absent, or invalid: then rebuilt)."""
     try:
-        with path.open("rb") as handle:
-            payload = pickle.load(handle)
+        return read_graph(path)
     except FileNotFoundError:
         return None
-    except Exception as exc:
-        logger.warning("Ignoring unreadable cached graph %s (%s)", path, type(exc).__name__)
+    except (CacheEntryError, OSError, MemoryError) as exc:
+        logger.warning("Rebuilding the cached walking network %s: %s", path.name, exc)
         return None
-    if not isinstance(payload, dict) or payload.get("format") != CACHE_FORMAT:
-        return None
-    graph = payload.get("graph")
-    return graph if isinstance(graph, nx.MultiDiGraph) else None
 
 
-def _write_cache(graph: nx.MultiDiGraph, path: Path) -> None:
-    """Write the cache atomically: a temporary file in the same folder, then a rename."""
+def _private_folder(folder: Path) -> None:
+    """Create ``folder`` (and a missing parent) readable by the user only (0700)."""
+    for level in (folder.parent, folder):
+        if not level.is_dir():
+            level.mkdir(mode=0o700, parents=True, exist_ok=True)
+            level.chmod(0o700)
+
+
+def _write_cache(graph: nx.MultiDiGraph, path: Path) -> bool:
+    """Write the cache entry; return whether it was written (a failure is only a warning)."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=".tmp-", suffix=".pickle", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                pickle.dump(
-                    {"format": CACHE_FORMAT, "graph": graph},
-                    handle,
-                    protocol=pickle.HIGHEST_PROTOCOL,
-                )
-            Path(tmp_name).replace(path)
-        except BaseException:
-            Path(tmp_name).unlink(missing_ok=True)
-            raise
-    except Exception as exc:
+        _private_folder(path.parent)
+        write_graph(graph, path)
+    except (CacheEntryError, OSError) as exc:
         logger.warning("Could not cache the street graph in %s (%s)", path.parent, exc)
+        return False
+    return True
 
 
 def load_graph(
@@ -472,6 +545,7 @@ def load_graph(
     speed_kmh: float = settings.DEFAULT_WALKING_SPEED_KMH,
     use_cache: bool = True,
     cache_folder: str | Path | None = None,
+    max_area_km2: float = MAX_AREA_KM2,
 ) -> nx.MultiDiGraph:
     """Return the prepared walking network for ``area``, from cache or source.
 
@@ -487,6 +561,8 @@ def load_graph(
         Read and write the project's graph cache.
     cache_folder
         Cache folder; default :func:`tourplanner.settings.cache_dir`.
+    max_area_km2
+        Largest study area accepted (km²), checked before any request.
 
     Returns
     -------
@@ -499,6 +575,7 @@ def load_graph(
     NetworkDataError
         If no network can be had from the source or the cache.
     """
+    check_study_area(area, max_area_km2=max_area_km2)
     if osm_file is not None and not Path(osm_file).is_file():
         graph_from_osm_file(osm_file, area)  # raises the precise error
     cache = Path(cache_folder) if cache_folder is not None else settings.cache_dir()
@@ -513,7 +590,6 @@ def load_graph(
             else graph_from_overpass(area, cache_folder=cache)
         )
         graph = prepare_graph(raw)
-        if use_cache:
-            _write_cache(graph, path)
+        if use_cache and _write_cache(graph, path):
             logger.info("Cached the walking network in %s", path)
     return add_travel_times(graph, speed_kmh)

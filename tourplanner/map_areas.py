@@ -6,7 +6,6 @@ one call: ``area_layer(sites, tour.legs, gcj02=...).add_to(fmap)``.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 
 import folium
@@ -15,6 +14,7 @@ import numpy as np
 import shapely
 from shapely import MultiPolygon, Polygon
 
+from tourplanner._text import html_text
 from tourplanner.datum import wgs84_to_gcj02
 from tourplanner.routing import Entry, Leg
 
@@ -74,7 +74,7 @@ def area_layer(
         folium.GeoJson(
             _shifted(area, gcj02).__geo_interface__,
             style_function=lambda _f: {"color": "#6a1b9a", "weight": 2, "fillOpacity": 0.12},
-            tooltip=html.escape(f"{row['name']}: {where}"),
+            tooltip=html_text(f"{row['name']}: {where}"),
         ).add_to(layer)
     used: dict[tuple[str, str, tuple[float, float]], list[str]] = {}
     for leg in legs:
@@ -92,6 +92,6 @@ def area_layer(
             fill=True,
             fill_color="#ffffff",
             fill_opacity=1.0,
-            tooltip=html.escape(text),
+            tooltip=html_text(text),
         ).add_to(layer)
     return layer

@@ -26,7 +26,6 @@ drawn as a light vector base layer instead of tiles.
 
 from __future__ import annotations
 
-import html
 import json
 import math
 from collections.abc import Callable, Mapping, Sequence
@@ -43,6 +42,7 @@ import xyzservices.providers
 from branca.element import Figure
 
 from tourplanner._io import GENERATOR, check_output_path, write_text_atomic
+from tourplanner._text import html_text
 from tourplanner.datum import wgs84_to_gcj02
 from tourplanner.directions import Step, narrate, round_distance
 from tourplanner.errors import OutputError
@@ -91,7 +91,7 @@ Transform = Callable[[float, float], tuple[float, float]]
 
 def _text(value: object) -> str:
     """Escape text for HTML that folium may also embed in a JavaScript template literal."""
-    return html.escape(str(value), quote=True).replace("`", "&#96;").replace("$", "&#36;")
+    return html_text(value)
 
 
 def format_minutes(seconds: float) -> str:

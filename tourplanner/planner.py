@@ -177,8 +177,14 @@ def plan_tour(
             site.distance_m,
         )
     kept = [s for s in wanted if s not in off]
+    if not kept and not skipped:
+        msg = (
+            "no site is left to visit: every site is a station or excluded: "
+            "give fewer --exclude ids, or --stops/--must"
+        )
+        raise TourError(msg)
     if not kept:
-        names = ", ".join(f"{s.site_id} ({s.name})" for s in skipped) or "none given"
+        names = ", ".join(f"{s.site_id} ({s.name})" for s in skipped)
         msg = f"every requested stop is off the walking network ({names}): check their coordinates"
         raise UnreachableSiteError(msg)
     matrix = walk_matrix(graph, snapping)

@@ -26,7 +26,7 @@ Examples
 from __future__ import annotations
 
 import difflib
-import json
+import io
 import math
 import re
 from dataclasses import dataclass
@@ -40,6 +40,7 @@ import pandas as pd
 import shapely
 from shapely.geometry import MultiPolygon, Point, Polygon, shape
 
+from tourplanner._input import check_json_value, parse_json, read_text_bounded
 from tourplanner.datum import DATUMS, Datum, to_wgs84
 from tourplanner.errors import CatalogueError
 from tourplanner.hours import check_opening_hours
@@ -119,6 +120,11 @@ _DEFAULT_VISIT_MINUTES: Final = 30.0
 _DEFAULT_SCORE: Final = 50.0
 _SWAP_DISTANCE_M: Final = 100_000.0
 _BUNDLED: Final = "tiexi_sites.geojson"
+#: Longest visit accepted (a day), and the largest stated position error.
+_MAX_VISIT_MINUTES: Final = 24 * 60.0
+_MAX_ACCURACY_M: Final = 100_000.0
+#: Longest text accepted per field (characters).
+_MAX_TEXT: Final = {"id": 200, "name": 500, "name_zh": 500, "description": 20_000, "source": 5_000}
 
 
 def bundled_catalogue_path() -> Path:
@@ -180,25 +186,13 @@ def load_sites(path: str | Path) -> gpd.GeoDataFrame:
 
 
 def _read_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        msg = f"site catalogue {path} is not UTF-8 text ({exc.reason}): save it as UTF-8"
-        raise CatalogueError(msg) from None
-    except OSError as exc:
-        msg = f"site catalogue {path} cannot be read ({exc.strerror}): check the path"
-        raise CatalogueError(msg) from None
+    return read_text_bounded(path, what="site catalogue", error=CatalogueError)
 
 
 def _records_from_geojson(path: Path) -> list[dict[str, Any]]:
-    try:
-        doc = json.loads(_read_text(path))
-    except json.JSONDecodeError as exc:
-        msg = (
-            f"site catalogue {path} is not valid JSON (line {exc.lineno}, column {exc.colno}: "
-            f"{exc.msg}): fix the file"
-        )
-        raise CatalogueError(msg) from None
+    doc = parse_json(
+        _read_text(path), where=f"site catalogue {path}", error=CatalogueError, fix="fix the file"
+    )
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
         msg = f"site catalogue {path} is not a GeoJSON FeatureCollection: wrap the sites in one"
         raise CatalogueError(msg)
@@ -328,7 +322,7 @@ def _records_from_csv(path: Path) -> list[dict[str, Any]]:
         msg = f"site catalogue {path} is empty: add a header line and one row per site"
         raise CatalogueError(msg)
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, ValueError) as exc:
         first = str(exc).splitlines()[0]
         msg = f"site catalogue {path} is not valid CSV ({first}): fix the file"
@@ -366,14 +360,44 @@ def _number(value: Any, *, field: str, where: str, default: float) -> float:
     if isinstance(value, bool):
         msg = f"{where}: {field} {value!r} is not a number: give a number"
         raise CatalogueError(msg)
+    if isinstance(value, str) and len(value) > 64:
+        msg = f"{where}: {field} is a text of {len(value)} characters, not a number: give a number"
+        raise CatalogueError(msg)
     try:
         number = float(value)
-    except (TypeError, ValueError):
-        msg = f"{where}: {field} {value!r} is not a number: give a number"
+    except (TypeError, ValueError, OverflowError):
+        shown = repr(value) if len(repr(value)) <= 40 else f"{repr(value)[:40]}..."
+        msg = f"{where}: {field} {shown} is not a number: give a number"
         raise CatalogueError(msg) from None
     if math.isnan(number):
         return default
+    if not math.isfinite(number):
+        msg = f"{where}: {field} {value!r} is not finite: give a finite number"
+        raise CatalogueError(msg)
     return number
+
+
+def _text_field(record: dict[str, Any], field: str, where: str) -> str:
+    """Return a text field of a record, stripped; refuse values that are not text."""
+    value = record.get(field)
+    if value is None:
+        return ""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, str | int)
+        or (isinstance(value, int) and field != "id")
+    ):
+        msg = f"{where}: {field} is {type(value).__name__}, not text: give a JSON string"
+        raise CatalogueError(msg)
+    text = str(value).strip()
+    if check_json_value(text) is not None:
+        msg = f"{where}: {field} holds a lone surrogate (\\ud800-\\udfff): give valid text"
+        raise CatalogueError(msg)
+    limit = _MAX_TEXT.get(field, 5_000)
+    if len(text) > limit:
+        msg = f"{where}: {field} has {len(text)} characters, more than {limit}: shorten it"
+        raise CatalogueError(msg)
+    return text
 
 
 def _haversine_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
@@ -401,6 +425,12 @@ def _check_coordinates(records: list[dict[str, Any]], origin: str) -> None:
             raise CatalogueError(msg)
         if not -180.0 <= lon <= 180.0:
             msg = f"{where}: longitude {lon} out of range: longitude must be within [-180, 180]"
+            raise CatalogueError(msg)
+        if not -80.0 <= lat <= 84.0:
+            msg = (
+                f"{where}: latitude {lat} is beyond 80 S or 84 N, outside the UTM zones "
+                "tourplanner measures walks in: give sites between 80 S and 84 N"
+            )
             raise CatalogueError(msg)
     if len(records) < 3:
         return
@@ -457,7 +487,9 @@ def sites_from_records(
         if missing:
             msg = f"{where}: missing required field(s) {', '.join(missing)}: add them"
             raise CatalogueError(msg)
-        site_id = str(record["id"]).strip()
+        site_id = _text_field(record, "id", where)
+        name = _text_field(record, "name", where)
+        texts = {f: _text_field(record, f, where) for f in ("name_zh", "description", "source")}
         if not _ID_RE.match(site_id):
             msg = f"{where}: id {site_id!r} is not a slug: use letters, digits, '_', '-' or '.'"
             raise CatalogueError(msg)
@@ -465,9 +497,9 @@ def sites_from_records(
             msg = f"site catalogue {origin}: duplicate id {site_id!r}: make every id unique"
             raise CatalogueError(msg)
         seen.add(site_id)
-        category = str(record["category"]).strip()
+        category = record["category"].strip() if isinstance(record["category"], str) else None
         if category not in CATEGORIES:
-            close = difflib.get_close_matches(category, CATEGORIES, n=1)
+            close = difflib.get_close_matches(category or "", CATEGORIES, n=1)
             hint = f"did you mean {close[0]!r}? " if close else ""
             known = ", ".join(CATEGORIES)
             msg = f"{where}: unknown category {category!r}: {hint}use one of {known}"
@@ -484,8 +516,9 @@ def sites_from_records(
             where=where,
             default=0.0 if station else _DEFAULT_VISIT_MINUTES,
         )
-        if visit < 0:
-            msg = f"{where}: visit_minutes {visit:g} is negative: give minutes >= 0"
+        if not 0 <= visit <= _MAX_VISIT_MINUTES:
+            what = "is negative" if visit < 0 else "is more than a day (1440)"
+            msg = f"{where}: visit_minutes {visit:g} {what}: give minutes from 0 to 1440"
             raise CatalogueError(msg)
         score = _number(
             record.get("score"), field="score", where=where, default=0.0 if station else 50.0
@@ -499,12 +532,13 @@ def sites_from_records(
             where=where,
             default=math.nan,
         )
-        if accuracy < 0:
-            msg = f"{where}: position_accuracy_m {accuracy:g} is negative: give metres >= 0"
+        if not math.isnan(accuracy) and not 0 <= accuracy <= _MAX_ACCURACY_M:
+            what = "is negative" if accuracy < 0 else "is more than 100 km"
+            msg = f"{where}: position_accuracy_m {accuracy:g} {what}: give metres >= 0"
             raise CatalogueError(msg)
         hours = record.get("opening_hours")
-        if hours is not None and not isinstance(hours, str):
-            msg = f"{where}: opening_hours {hours!r} is not text: use OSM opening_hours syntax"
+        if hours is not None and (not isinstance(hours, str) or len(hours) > 2_000):
+            msg = f"{where}: opening_hours is not text: use OSM opening_hours syntax"
             raise CatalogueError(msg)
         extra = {
             k: v
@@ -518,16 +552,16 @@ def sites_from_records(
         clean.append(
             {
                 "id": site_id,
-                "name": str(record["name"]).strip(),
-                "name_zh": str(record.get("name_zh") or "").strip(),
+                "name": name,
+                "name_zh": texts["name_zh"],
                 "category": category,
                 "visit_minutes": visit,
                 "opening_hours": hours.strip()
                 if isinstance(hours, str) and hours.strip()
                 else None,
                 "score": score,
-                "description": str(record.get("description") or "").strip(),
-                "source": str(record.get("source") or "").strip(),
+                "description": texts["description"],
+                "source": texts["source"],
                 "datum": "WGS-84",
                 "source_datum": datum,
                 "position_accuracy_m": accuracy,

@@ -70,6 +70,7 @@ from shapely.geometry.base import BaseGeometry
 
 from tourplanner import settings
 from tourplanner._osmfile import check_osm_file, osm_file, unreadable
+from tourplanner._text import markdown_text
 from tourplanner.audit import (
     MatchCandidate,
     features_from_records,
@@ -777,15 +778,17 @@ def report_markdown(result: SyncResult, *, title: str = "Catalogue sync") -> str
         lines.append("|---|---|---|---|---|---|---|---|---|")
         for site_id, row in part.iterrows():
             cells = [
-                str(site_id),
-                str(row["name"]),
+                str(site_id),  # a validated slug
+                markdown_text(row["name"]),
                 str(row["status"]),
-                f"{row['osm_id']} {row['osm_name']}" if isinstance(row["osm_id"], str) else "-",
+                markdown_text(f"{row['osm_id']} {row['osm_name']}")
+                if isinstance(row["osm_id"], str)
+                else "-",
                 fmt(row["match_score"], "{:.2f}"),
                 fmt(row["distance_m"]),
                 fmt(row["moved_m"]),
-                _text(row["changed"]) or "-",
-                _text(row["note"]) or "-",
+                markdown_text(_text(row["changed"])) or "-",
+                markdown_text(_text(row["note"])) or "-",
             ]
             lines.append("| " + " | ".join(c.replace("|", "/") for c in cells) + " |")
     return "\n".join(lines) + "\n"
