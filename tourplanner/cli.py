@@ -38,6 +38,7 @@ from tourplanner.export import (
 )
 from tourplanner.graph import load_graph, study_area, study_area_from_bbox
 from tourplanner.maps import format_minutes, resolve_tiles, tour_map, write_map
+from tourplanner.people import PACES, PROFILES, parse_interests
 from tourplanner.planner import check_site_ids, plan_tour
 from tourplanner.routing import DEFAULT_MAX_SNAP_M
 from tourplanner.sites import bundled_catalogue_path, load_sites, sites_from_records
@@ -294,6 +295,24 @@ def _add_tour_options(parser: argparse.ArgumentParser, *, default_output: str) -
     parser.add_argument(
         "--force", action="store_true", help="replace output files tourplanner did not write"
     )
+    # issue 8: planning for people
+    people = parser.add_argument_group("preferences")
+    people.add_argument(
+        "--interests",
+        type=_interests,
+        metavar="CAT=W,...|PROFILE",
+        help=f"weight scores by category, e.g. museum=2,heritage=0.5, or {'/'.join(PROFILES)}",
+    )
+    people.add_argument(
+        "--pace", choices=list(PACES), default="normal", help="walking and visiting pace"
+    )
+
+
+def _interests(text: str) -> dict[str, float]:
+    try:
+        return parse_interests(text)
+    except TourplannerError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -505,6 +524,8 @@ def _plan_and_write(
         seed=args.seed,
         time_limit=args.time_limit,
         max_snap_m=getattr(args, "max_snap_m", DEFAULT_MAX_SNAP_M),
+        interests=args.interests,
+        pace=args.pace,
     )
     steps = tour_directions(graph, plan.tour.legs)
     fmap = tour_map(

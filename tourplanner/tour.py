@@ -118,13 +118,18 @@ class Tour:
     left_out
         Candidate sites not visited, with the reason.
     warnings
-        Problems with a tour the user ordered (e.g. a stop reached when closed).
+        What the visitor must know: problems with a tour the user ordered (e.g.
+        a stop reached when closed), hours assumed or ambiguous, a start that is
+        only a waypoint, days with nothing left to visit, the settings used.
+    empty_days
+        Dates of the trip with nothing left to visit (no :class:`TourDay`).
     """
 
     days: tuple[TourDay, ...]
     skipped: tuple[OffNetworkSite, ...] = ()
     left_out: tuple[LeftOut, ...] = ()
     warnings: tuple[str, ...] = ()
+    empty_days: tuple[dt.date, ...] = ()
 
     @property
     def stops(self) -> tuple[Stop, ...]:
@@ -198,6 +203,7 @@ def assemble_tour(
     skipped: Sequence[OffNetworkSite] = (),
     left_out: Sequence[LeftOut] = (),
     warnings: Sequence[str] = (),
+    dates: Sequence[dt.date] | None = None,
 ) -> Tour:
     """Join timed visits with the catalogue and the street legs into a :class:`Tour`.
 
@@ -211,6 +217,9 @@ def assemble_tour(
         Per day, the timed stops in order.
     skipped, left_out, warnings
         Carried into the tour.
+    dates
+        The date of each day; a day without stops is then left out of
+        ``Tour.days`` and its date listed in ``Tour.empty_days``.
 
     Returns
     -------
@@ -226,8 +235,12 @@ def assemble_tour(
         msg = "a tour needs at least one stop: give site ids with --stops"
         raise TourError(msg)
     built: list[TourDay] = []
+    empty: list[dt.date] = []
     order = 0
     for day_index, visits in enumerate(days):
+        if not visits and dates is not None:
+            empty.append(dates[day_index])
+            continue
         seen: set[str] = set()
         for visit in visits:
             if visit.kind == "visit" and visit.site_id in seen:
@@ -262,11 +275,17 @@ def assemble_tour(
                     score=float(row["score"]) if visit.kind == "visit" else 0.0,
                 )
             )
-        date = visits[0].arrival.date() if visits else built[-1].date + dt.timedelta(days=1)
+        if dates is not None:
+            date = dates[day_index]
+        elif visits:
+            date = visits[0].arrival.date()
+        else:
+            date = built[-1].date + dt.timedelta(days=1)
         built.append(TourDay(day_index, date, tuple(stops), legs))
     return Tour(
         days=tuple(built),
         skipped=tuple(skipped),
         left_out=tuple(left_out),
         warnings=tuple(warnings),
+        empty_days=tuple(empty),
     )

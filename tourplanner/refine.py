@@ -1,0 +1,369 @@
+"""After the search: the best walking order of each day, and days of similar weight.
+
+The solver (:mod:`tourplanner.solver`) chooses *which* sites to visit for the
+score. This module, working on the same :class:`~tourplanner.problem.Problem`,
+changes *how* they are visited without ever lowering the score:
+
+* :func:`best_order` re-orders one day's visits for the least travel (then the
+  least waiting) that keeps every window and the day's end: exactly, by dynamic
+  programming over subsets with Pareto labels (travel, time), for days of at
+  most :data:`EXACT_MAX` visits, and by local search (relocation and 2-opt)
+  above that.
+* :func:`balance_days` moves visits between days so that the shortest day's
+  time on site is at least :data:`BALANCE_RATIO` of the longest day's, among the
+  days the tour needs (see :func:`days_needed`); the visits, hence the score, are
+  unchanged, and free time is then offered to unvisited sites (score only rises).
+
+Examples
+--------
+>>> import numpy as np
+>>> from tourplanner.problem import Problem
+>>> travel = np.array([[0, 1, 5, 1], [1, 0, 1, 5], [5, 1, 0, 1], [1, 5, 1, 0.0]])
+>>> p = Problem.single_window(
+...     travel, score=[0, 1, 1, 1], service=[0, 0, 0, 0], open=[0] * 4, close=[99] * 4
+... )
+>>> best_order(p, 0, [2, 1, 3]) in ([1, 2, 3], [3, 2, 1])
+True
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+
+from tourplanner.problem import TOLERANCE, Problem, earliest_start
+
+__all__ = [
+    "BALANCE_RATIO",
+    "EXACT_MAX",
+    "DayTiming",
+    "balance_days",
+    "best_order",
+    "day_balance",
+    "days_needed",
+    "reoptimise",
+    "time_day",
+]
+
+#: Days with at most this many visits are re-ordered exactly.
+EXACT_MAX = 10
+#: The shortest day's time on site is at least this share of the longest day's.
+BALANCE_RATIO = 0.5
+
+DayTiming = tuple[bool, float, float]
+"""``(feasible, travel, finish)`` of one day's order: the earliest schedule."""
+
+
+def time_day(problem: Problem, day: int, nodes: Sequence[int]) -> DayTiming:
+    """Replay one day's order with the earliest schedule.
+
+    Parameters
+    ----------
+    problem : Problem
+        The model.
+    day : int
+        Day index.
+    nodes : sequence of int
+        Visits in order, depots excluded.
+
+    Returns
+    -------
+    tuple
+        ``(feasible, travel, finish)``: whether every window and the day's end
+        hold, the total travel time and the arrival time at the end node.
+    """
+    clock = problem.day_start[day]
+    here = problem.start
+    travel = 0.0
+    ok = True
+    for node in nodes:
+        leg = float(problem.travel[here, node])
+        travel += leg
+        begin = earliest_start(problem.windows[day][node], clock + leg)
+        if begin is None:
+            ok = False
+            begin = clock + leg
+        clock = begin + float(problem.service[node])
+        here = node
+    if nodes or problem.start != problem.end:
+        leg = float(problem.travel[here, problem.end])
+        travel += leg
+        clock += leg
+    ok = ok and clock <= problem.day_end[day] + TOLERANCE
+    return ok, travel, clock
+
+
+_Label = tuple[float, float, int, int, int]
+"""A DP label: travel, clock, previous mask, previous last, previous label index."""
+
+
+def _exact_order(problem: Problem, day: int, nodes: Sequence[int]) -> list[int] | None:
+    """Least-travel feasible order by DP over subsets (Pareto labels travel, time)."""
+    k = len(nodes)
+    windows = problem.windows[day]
+    service = [float(problem.service[v]) for v in nodes]
+    # labels[(mask, last)]: non-dominated (travel, clock, previous label key, prev index)
+    labels: dict[tuple[int, int], list[_Label]] = {}
+    t0 = problem.day_start[day]
+    for i, v in enumerate(nodes):
+        leg = float(problem.travel[problem.start, v])
+        begin = earliest_start(windows[v], t0 + leg)
+        if begin is not None:
+            labels[(1 << i, i)] = [(leg, begin + service[i], -1, -1, -1)]
+    for mask in range(1, 1 << k):
+        for last in range(k):
+            here = labels.get((mask, last))
+            if not here:
+                continue
+            for j in range(k):
+                if mask >> j & 1:
+                    continue
+                v = nodes[j]
+                leg = float(problem.travel[nodes[last], v])
+                key = (mask | 1 << j, j)
+                bucket = labels.setdefault(key, [])
+                for idx, (travel, clock, _, _, _) in enumerate(here):
+                    begin = earliest_start(windows[v], clock + leg)
+                    if begin is None:
+                        continue
+                    new = (travel + leg, begin + service[j], mask, last, idx)
+                    if any(
+                        b[0] <= new[0] + TOLERANCE and b[1] <= new[1] + TOLERANCE for b in bucket
+                    ):
+                        continue
+                    bucket[:] = [b for b in bucket if not (new[0] <= b[0] and new[1] <= b[1])]
+                    bucket.append(new)
+    full = (1 << k) - 1
+    best: tuple[float, float, int, int] | None = None
+    for last in range(k):
+        for idx, (travel, clock, _, _, _) in enumerate(labels.get((full, last), [])):
+            leg = float(problem.travel[nodes[last], problem.end])
+            if clock + leg > problem.day_end[day] + TOLERANCE:
+                continue
+            found = (travel + leg, clock + leg, last, idx)
+            if best is None or found[:2] < best[:2]:
+                best = found
+    if best is None:
+        return None
+    order: list[int] = []
+    mask, last, idx = full, best[2], best[3]
+    while last >= 0:
+        order.append(nodes[last])
+        _, _, prev_mask, prev_last, prev_idx = labels[(mask, last)][idx]
+        mask, last, idx = prev_mask, prev_last, prev_idx
+    return order[::-1]
+
+
+def _local_order(problem: Problem, day: int, nodes: Sequence[int]) -> list[int]:
+    """Relocation and 2-opt moves while they shorten the walk and stay feasible."""
+    best = list(nodes)
+    ok, travel, finish = time_day(problem, day, best)
+    if not ok:
+        return best
+    improved = True
+    while improved:
+        improved = False
+        n = len(best)
+        moves = itertools.chain(
+            (("move", i, j) for i in range(n) for j in range(n) if i != j),
+            (("flip", i, j) for i in range(n - 1) for j in range(i + 2, n + 1)),
+        )
+        for kind, i, j in moves:
+            if kind == "move":
+                cand = best[:i] + best[i + 1 :]
+                cand.insert(j, best[i])
+            else:
+                cand = best[:i] + best[i:j][::-1] + best[j:]
+            c_ok, c_travel, c_finish = time_day(problem, day, cand)
+            if c_ok and (
+                c_travel < travel - TOLERANCE
+                or (c_travel <= travel + TOLERANCE and c_finish < finish - TOLERANCE)
+            ):
+                best, travel, finish = cand, c_travel, c_finish
+                improved = True
+                break
+    return best
+
+
+def best_order(problem: Problem, day: int, nodes: Sequence[int]) -> list[int]:
+    """Return the order of ``nodes`` on ``day`` with the least travel, then waiting.
+
+    Exact for at most :data:`EXACT_MAX` visits, local search above. The given
+    order is returned when nothing feasible beats it.
+
+    Parameters
+    ----------
+    problem : Problem
+        The model.
+    day : int
+        Day index.
+    nodes : sequence of int
+        The day's visits (a feasible order of them).
+
+    Returns
+    -------
+    list of int
+        The visits in their best order found.
+    """
+    nodes = list(nodes)
+    if len(nodes) < 2:
+        return nodes
+    ok, travel, finish = time_day(problem, day, nodes)
+    found = _exact_order(problem, day, nodes) if len(nodes) <= EXACT_MAX else None
+    if found is None:
+        found = _local_order(problem, day, nodes)
+    f_ok, f_travel, f_finish = time_day(problem, day, found)
+    if not ok or (
+        f_ok
+        and (
+            f_travel < travel - TOLERANCE
+            or (f_travel <= travel + TOLERANCE and f_finish <= finish + TOLERANCE)
+        )
+    ):
+        return found
+    return nodes
+
+
+def reoptimise(problem: Problem, routes: Sequence[Sequence[int]]) -> list[list[int]]:
+    """Apply :func:`best_order` to every day."""
+    return [list(best_order(problem, d, route)) for d, route in enumerate(routes)]
+
+
+def _on_site(problem: Problem, route: Sequence[int]) -> float:
+    return float(sum(float(problem.service[v]) for v in route))
+
+
+def day_balance(problem: Problem, routes: Sequence[Sequence[int]]) -> float:
+    """Shortest day's time on site over the longest's, among the days with visits.
+
+    Returns 1.0 when fewer than two days have visits.
+    """
+    loads = [_on_site(problem, r) for r in routes if r]
+    if len(loads) < 2 or max(loads) <= 0:
+        return 1.0
+    return min(loads) / max(loads)
+
+
+def days_needed(problem: Problem, routes: Sequence[Sequence[int]]) -> int:
+    """How many days the visits need, each filled to at most half its length.
+
+    The visits' time on site and walking, spread so that no day is more than half
+    full, need this many days (at most the trip's); later days are left empty.
+    """
+    busy = 0.0
+    for d, route in enumerate(routes):
+        travel = time_day(problem, d, route)[1]
+        busy += _on_site(problem, route) + (travel if route else 0.0)
+    lengths = [e - s for s, e in zip(problem.day_start, problem.day_end, strict=True)]
+    mean = sum(lengths) / len(lengths)
+    if busy <= 0 or mean <= 0:
+        return 1
+    return max(1, min(problem.n_days, math.ceil(busy / (0.5 * mean))))
+
+
+def _best_insertion(
+    problem: Problem, day: int, route: Sequence[int], node: int
+) -> tuple[list[int], float] | None:
+    """Cheapest feasible insertion of ``node`` into ``route``: (new route, added travel)."""
+    _, base, _ = time_day(problem, day, route)
+    best: tuple[list[int], float] | None = None
+    for pos in range(len(route) + 1):
+        cand = [*route[:pos], node, *route[pos:]]
+        ok, travel, _ = time_day(problem, day, cand)
+        if ok and (best is None or travel - base < best[1]):
+            best = (cand, travel - base)
+    return best
+
+
+def _feasible_without(problem: Problem, day: int, route: Sequence[int], node: int) -> list[int]:
+    rest = [v for v in route if v != node]
+    return rest if time_day(problem, day, rest)[0] else []
+
+
+def balance_days(
+    problem: Problem, initial: Sequence[Sequence[int]], *, ratio: float = BALANCE_RATIO
+) -> list[list[int]]:
+    """Spread the visits over the days the tour needs, then fill free time.
+
+    First the visits of days beyond :func:`days_needed` move to earlier days where
+    they fit; then, while the shortest used day's time on site is below
+    ``ratio`` times the longest's, a visit moves from the longest day to the
+    shortest where that narrows the gap. Every move keeps all windows and day
+    ends. Last, unvisited sites with a score are inserted where they fit without
+    breaking the measure. Must-visit sites stay visited; the score never drops.
+
+    Parameters
+    ----------
+    problem : Problem
+        The model.
+    initial : sequence of sequence of int
+        A feasible solution, one route per day.
+    ratio : float, default :data:`BALANCE_RATIO`
+        The target shortest-over-longest ratio of time on site.
+
+    Returns
+    -------
+    list of list of int
+        The rebalanced routes.
+    """
+    routes: list[list[int]] = [list(r) for r in initial]
+    n_days = problem.n_days
+    if n_days < 2:
+        return routes
+    used = days_needed(problem, routes)
+    # 1. gather the visits of the days beyond the needed ones into the first days
+    for d in range(used, n_days):
+        for node in list(routes[d]):
+            sizes = [(_on_site(problem, routes[t]), t) for t in range(used)]
+            for _, t in sorted(sizes):
+                found = _best_insertion(problem, t, routes[t], node)
+                rest = _feasible_without(problem, d, routes[d], node)
+                if found is not None and (rest or len(routes[d]) == 1):
+                    routes[t] = found[0]
+                    routes[d] = rest
+                    break
+    # 2. move visits from the longest to the shortest day while it narrows the gap
+    active = [d for d in range(n_days) if routes[d] or d < used]
+    for _ in range(4 * sum(len(r) for r in routes) + 4):
+        loads = {d: _on_site(problem, routes[d]) for d in active}
+        longest = max(active, key=lambda d: (loads[d], -d))
+        shortest = min(active, key=lambda d: (loads[d], d))
+        if longest == shortest or loads[shortest] >= ratio * loads[longest] - TOLERANCE:
+            break
+        gap = loads[longest] - loads[shortest]
+        best: tuple[float, float, int, list[int], list[int]] | None = None
+        for node in routes[longest]:
+            s = float(problem.service[node])
+            if s <= 0 or abs(gap - 2 * s) >= gap - TOLERANCE:
+                continue  # moving it would not narrow the gap
+            rest = _feasible_without(problem, longest, routes[longest], node)
+            if not rest and len(routes[longest]) > 1:
+                continue
+            found = _best_insertion(problem, shortest, routes[shortest], node)
+            if found is None:
+                continue
+            key = (abs(gap - 2 * s), found[1], node, found[0], rest)
+            if best is None or key[:3] < best[:3]:
+                best = key
+        if best is None:
+            break
+        _, _, _, routes[shortest], routes[longest] = best
+    # 3. offer free time to unvisited sites, keeping the measure
+    visited = {v for r in routes for v in r}
+    spare = sorted(
+        (v for v in problem.customers if v not in visited and problem.score[v] > 0),
+        key=lambda v: (-float(problem.score[v]), v),
+    )
+    before = day_balance(problem, routes)
+    for node in spare:
+        order = sorted(active, key=lambda d: (_on_site(problem, routes[d]), d))
+        for d in order:
+            found = _best_insertion(problem, d, routes[d], node)
+            if found is None:
+                continue
+            trial = [*routes[:d], found[0], *routes[d + 1 :]]
+            if day_balance(problem, trial) >= min(before, ratio) - TOLERANCE:
+                routes = trial
+                break
+    return routes
