@@ -30,7 +30,8 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 
 from tourplanner.problem import TOLERANCE, Problem, earliest_start
 
@@ -155,14 +156,20 @@ def _exact_order(problem: Problem, day: int, nodes: Sequence[int]) -> list[int] 
     return order[::-1]
 
 
-def _local_order(problem: Problem, day: int, nodes: Sequence[int]) -> list[int]:
-    """Relocation and 2-opt moves while they shorten the walk and stay feasible."""
+def _local_order(
+    problem: Problem, day: int, nodes: Sequence[int], deadline: float, clock: Callable[[], float]
+) -> list[int]:
+    """Relocation and 2-opt moves while they shorten the walk and stay feasible.
+
+    A move's travel is computed first (vectorised); only a shorter one is timed.
+    Stops at a local optimum or at ``deadline`` (the best order so far is kept).
+    """
     best = list(nodes)
     ok, travel, finish = time_day(problem, day, best)
     if not ok:
         return best
     improved = True
-    while improved:
+    while improved and clock() < deadline:
         improved = False
         n = len(best)
         moves = itertools.chain(
@@ -175,6 +182,9 @@ def _local_order(problem: Problem, day: int, nodes: Sequence[int]) -> list[int]:
                 cand.insert(j, best[i])
             else:
                 cand = best[:i] + best[i:j][::-1] + best[j:]
+            full = [problem.start, *cand, problem.end]
+            if float(problem.travel[full[:-1], full[1:]].sum()) > travel + TOLERANCE:
+                continue
             c_ok, c_travel, c_finish = time_day(problem, day, cand)
             if c_ok and (
                 c_travel < travel - TOLERANCE
@@ -186,7 +196,14 @@ def _local_order(problem: Problem, day: int, nodes: Sequence[int]) -> list[int]:
     return best
 
 
-def best_order(problem: Problem, day: int, nodes: Sequence[int]) -> list[int]:
+def best_order(
+    problem: Problem,
+    day: int,
+    nodes: Sequence[int],
+    *,
+    deadline: float = math.inf,
+    clock: Callable[[], float] = time.perf_counter,
+) -> list[int]:
     """Return the order of ``nodes`` on ``day`` with the least travel, then waiting.
 
     Exact for at most :data:`EXACT_MAX` visits, local search above. The given
@@ -200,6 +217,9 @@ def best_order(problem: Problem, day: int, nodes: Sequence[int]) -> list[int]:
         Day index.
     nodes : sequence of int
         The day's visits (a feasible order of them).
+    deadline, clock
+        The local search stops at ``deadline`` on ``clock`` (the exact one is
+        bounded by its size).
 
     Returns
     -------
@@ -212,7 +232,7 @@ def best_order(problem: Problem, day: int, nodes: Sequence[int]) -> list[int]:
     ok, travel, finish = time_day(problem, day, nodes)
     found = _exact_order(problem, day, nodes) if len(nodes) <= EXACT_MAX else None
     if found is None:
-        found = _local_order(problem, day, nodes)
+        found = _local_order(problem, day, nodes, deadline, clock)
     f_ok, f_travel, f_finish = time_day(problem, day, found)
     if not ok or (
         f_ok
@@ -225,9 +245,18 @@ def best_order(problem: Problem, day: int, nodes: Sequence[int]) -> list[int]:
     return nodes
 
 
-def reoptimise(problem: Problem, routes: Sequence[Sequence[int]]) -> list[list[int]]:
-    """Apply :func:`best_order` to every day."""
-    return [list(best_order(problem, d, route)) for d, route in enumerate(routes)]
+def reoptimise(
+    problem: Problem,
+    routes: Sequence[Sequence[int]],
+    *,
+    deadline: float = math.inf,
+    clock: Callable[[], float] = time.perf_counter,
+) -> list[list[int]]:
+    """Apply :func:`best_order` to every day (local searches stop at ``deadline``)."""
+    return [
+        best_order(problem, d, route, deadline=deadline, clock=clock)
+        for d, route in enumerate(routes)
+    ]
 
 
 def _on_site(problem: Problem, route: Sequence[int]) -> float:
