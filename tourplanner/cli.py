@@ -12,6 +12,7 @@ import argparse
 import datetime as dt
 import json
 import logging
+import math
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -38,7 +39,7 @@ from tourplanner.export import (
 )
 from tourplanner.graph import load_graph, study_area, study_area_from_bbox
 from tourplanner.maps import format_minutes, resolve_tiles, tour_map, write_map
-from tourplanner.people import PACES, PROFILES, parse_interests
+from tourplanner.people import PACES, PROFILES, parse_interests, parse_lunch
 from tourplanner.planner import check_site_ids, plan_tour
 from tourplanner.routing import DEFAULT_MAX_SNAP_M
 from tourplanner.sites import bundled_catalogue_path, load_sites, sites_from_records
@@ -306,6 +307,20 @@ def _add_tour_options(parser: argparse.ArgumentParser, *, default_output: str) -
     people.add_argument(
         "--pace", choices=list(PACES), default="normal", help="walking and visiting pace"
     )
+    people.add_argument(
+        "--variety",
+        type=_share,
+        default=0.7,
+        metavar="X",
+        help="worth of the 2nd site of one category in a day (3rd: X*X...; 1: off; default 0.7)",
+    )
+    people.add_argument("--max-walk-km", type=_positive, metavar="KM", help="most walking per day")
+    people.add_argument(
+        "--lunch",
+        type=_lunch,
+        metavar="HH:MM-HH:MM/MIN",
+        help="daily meal break, e.g. 12:00-13:30/45 (at a market or restaurant when one fits)",
+    )
 
 
 def _interests(text: str) -> dict[str, float]:
@@ -313,6 +328,24 @@ def _interests(text: str) -> dict[str, float]:
         return parse_interests(text)
     except TourplannerError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _lunch(text: str) -> tuple[float, float, float]:
+    try:
+        return parse_lunch(text)
+    except TourplannerError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0.0 < value <= 1.0:
+        msg = f"{text!r} is not a number in (0, 1]: give e.g. 0.7, or 1 for no discount"
+        raise argparse.ArgumentTypeError(msg)
+    return value
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -526,6 +559,9 @@ def _plan_and_write(
         max_snap_m=getattr(args, "max_snap_m", DEFAULT_MAX_SNAP_M),
         interests=args.interests,
         pace=args.pace,
+        variety=args.variety,
+        max_walk_km=args.max_walk_km,
+        lunch=args.lunch,
     )
     steps = tour_directions(graph, plan.tour.legs)
     fmap = tour_map(

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
+from numpy.typing import NDArray
 
 from tourplanner.errors import InfeasibleTourError, TourError
 from tourplanner.hours import (
@@ -32,7 +33,15 @@ from tourplanner.hours import (
     start_windows,
 )
 from tourplanner.problem import NodeWindows, Problem, Solution, earliest_start, schedule
-from tourplanner.refine import balance_days, day_balance, reoptimise
+from tourplanner.refine import (
+    Pause,
+    balance_days,
+    day_balance,
+    place_break,
+    refill,
+    reoptimise,
+    replay_day,
+)
 from tourplanner.routing import WalkMatrix
 from tourplanner.solver import solve
 from tourplanner.tour import LeftOut, Visit
@@ -85,6 +94,14 @@ class Request:
         Time on site is ``visit_minutes`` times this (the pace).
     balance
         Spread the visits over the days (see :func:`tourplanner.refine.balance_days`).
+    variety
+        The k-th site of one category on one day is worth ``variety ** (k - 1)``
+        of its score (1: no discount).
+    max_walk_km
+        Most walking per day, in km.
+    lunch
+        ``(from, until, duration)`` in seconds: a meal break inside ``[from,
+        until]`` every day with visits, at a market or restaurant when one fits.
     """
 
     date: dt.date
@@ -102,6 +119,9 @@ class Request:
     interests: tuple[tuple[str, float], ...] = ()
     visit_scale: float = 1.0
     balance: bool = True
+    variety: float = 0.7
+    max_walk_km: float | None = None
+    lunch: tuple[float, float, float] | None = None
 
     @property
     def day_start_s(self) -> float:
@@ -330,6 +350,11 @@ def build_problem(
             f"{_label(sites, site_id)} cannot be visited at the {what} of the day (closed or no "
             f"time): the tour {what}s there as a waypoint, not a visit"
         )
+    names = sorted({str(sites.loc[i, "category"]) for i in node_ids if i is not None})
+    number = {name: k for k, name in enumerate(names)}
+    category = tuple(
+        number[str(sites.loc[i, "category"])] if i is not None else 0 for i in node_ids
+    )
     problem = Problem(
         travel=travel,
         score=score,
@@ -340,6 +365,9 @@ def build_problem(
         day_start=tuple(day_start),
         day_end=tuple(day_end),
         must_visit=must,
+        max_travel=_travel_cap(matrix, rows, request),
+        category=category,
+        variety=request.variety,
     )
     for site_id in sorted(closed):
         text = sites.loc[site_id, "opening_hours"]
@@ -349,10 +377,10 @@ def build_problem(
                 + ", ".join(f"{d:%a %d %b}" for d in dates)
             )
     for site_id in sorted(assumed):
-        category = str(sites.loc[site_id, "category"])
+        kind = str(sites.loc[site_id, "category"])
         warnings.append(
             f"{_label(sites, site_id)}: {UNKNOWN_HOURS_NOTE} (planned within "
-            f"{default_hours(category)}, the default for a {category})"
+            f"{default_hours(kind)}, the default for a {kind})"
         )
     tour_problem = TourProblem(
         problem,
@@ -369,6 +397,19 @@ def build_problem(
     _check_must_visits(tour_problem, sites)
     _check_anything_fits(tour_problem)
     return tour_problem
+
+
+def _travel_cap(
+    matrix: WalkMatrix, rows: NDArray[np.int64], request: Request
+) -> tuple[float, ...] | None:
+    """Return the walking cap in seconds per day (walking time is proportional to distance)."""
+    if request.max_walk_km is None:
+        return None
+    distance = matrix.distance_m[np.ix_(rows, rows)]
+    duration = matrix.duration_s[np.ix_(rows, rows)]
+    usable = np.isfinite(distance) & (distance > 0)
+    per_m = float(duration[usable].sum() / distance[usable].sum()) if usable.any() else 0.0
+    return (request.max_walk_km * 1000.0 * per_m,) * request.days
 
 
 #: Categories that are never a visit when they are the start or end.
@@ -496,15 +537,73 @@ def _check_must_visits(tp: TourProblem, sites: gpd.GeoDataFrame) -> None:
             raise InfeasibleTourError(msg)
 
 
-def _visits(tp: TourProblem, solution: Solution) -> list[list[Visit]]:
-    """Turn the solver's timed routes into timed stops with dates.
+#: Categories where a meal break can be had.
+MEAL_CATEGORIES = frozenset({"market", "restaurant"})
+
+
+def _lunches(
+    tp: TourProblem,
+    sites: gpd.GeoDataFrame,
+    routes: list[list[int]],
+    lunch: tuple[float, float, float],
+    warnings: list[str],
+) -> tuple[list[list[int]], list[Pause | None]]:
+    """Place the meal break on every day with visits (see :func:`place_break`)."""
+    lo, hi, duration = lunch
+    problem = tp.problem
+    hosts = [
+        v
+        for v in problem.customers
+        if str(sites.loc[tp.node_ids[v], "category"]) in MEAL_CATEGORIES
+    ]
+    visited = {v for r in routes for v in r}
+    out: list[list[int]] = []
+    pauses: list[Pause | None] = []
+    for day, route in enumerate(routes):
+        has_depot_visit = any(v is not None and v[0] == day for v in (tp.start_visit, tp.end_visit))
+        if not route and not has_depot_visit:
+            out.append(route)
+            pauses.append(None)
+            continue
+        free = [h for h in hosts if h not in visited or h in route]
+        placed = place_break(
+            problem, day, route, earliest=lo, latest=hi - duration, duration=duration, hosts=free
+        )
+        if placed is None:
+            msg = (
+                f"no room for the {duration / 60:.0f}-minute meal break between {_clock(lo)} and "
+                f"{_clock(hi)} on {tp.dates[day]:%a %d %b} with the must-visit sites: "
+                "widen --lunch, allow more time or drop a must-visit site"
+            )
+            raise InfeasibleTourError(msg)
+        new, pause, dropped = placed
+        elsewhere = {v for r in out for v in r} | {v for r in routes[day + 1 :] for v in r}
+        spare = [v for v in problem.customers if v not in elsewhere and v not in new]
+        new, pause = refill(problem, day, new, pause, spare)
+        dropped = [v for v in dropped if v not in new]
+        visited |= set(new)
+        for node in dropped:
+            visited.discard(node)
+            warnings.append(
+                f"{_label(sites, str(tp.node_ids[node]))} left out on {tp.dates[day]:%a %d %b} "
+                "to make room for the meal break"
+            )
+        out.append(new)
+        pauses.append(pause)
+    return out, pauses
+
+
+def _visits(
+    tp: TourProblem, routes: Sequence[Sequence[int]], pauses: Sequence[Pause | None]
+) -> list[list[Visit]]:
+    """Turn the routes into timed stops with dates (a meal break is a ``"lunch"`` stop).
 
     A day without visits is an empty list. A start (end) site visited at the
     start (end) of a day is a ``"visit"`` stop, not a waypoint.
     """
     problem = tp.problem
     days: list[list[Visit]] = []
-    for plan, date in zip(solution.days, tp.dates, strict=True):
+    for day, (route, pause, date) in enumerate(zip(routes, pauses, tp.dates, strict=True)):
         midnight = dt.datetime.combine(date, dt.time())
 
         def at(seconds: float, midnight: dt.datetime = midnight) -> dt.datetime:
@@ -512,36 +611,39 @@ def _visits(tp: TourProblem, solution: Solution) -> list[list[Visit]]:
 
         start_id = tp.node_ids[problem.start]
         assert start_id is not None
-        start_here = tp.start_visit is not None and tp.start_visit[0] == plan.day
-        end_here = tp.end_visit is not None and tp.end_visit[0] == plan.day
-        if not (plan.stops or start_here or end_here):
+        start_here = tp.start_visit is not None and tp.start_visit[0] == day
+        end_here = tp.end_visit is not None and tp.end_visit[0] == day
+        if not (route or start_here or end_here):
             days.append([])
             continue
+        _, timed, taken, back = replay_day(problem, day, route, pause)
+        departure = problem.day_start[day]
         if start_here:
-            leave = at(plan.departure)
+            leave = at(departure)
             service = dt.timedelta(seconds=round(float(problem.service[problem.start])))
             day_start = midnight + dt.timedelta(seconds=round(tp.requested_start_s))
             wait = max(0.0, (leave - service - day_start).total_seconds())
             stops = [Visit(start_id, "visit", day_start, wait, leave)]
         else:
-            stops = [Visit(start_id, "start", at(plan.departure), 0.0, at(plan.departure))]
-        for stop in plan.stops:
-            site_id = tp.node_ids[stop.node]
+            stops = [Visit(start_id, "start", at(departure), 0.0, at(departure))]
+        here, free = start_id, departure
+        if pause is not None and pause.after == -1 and taken is not None:
+            stops.append(Visit(here, "lunch", at(free), taken[0] - free, at(taken[1])))
+        for position, (node, arrival, begin, leave_s) in enumerate(timed):
+            site_id = tp.node_ids[node]
             assert site_id is not None
-            arrival, begin = at(stop.arrival), at(stop.start)
-            wait = (begin - arrival).total_seconds()
-            stops.append(Visit(site_id, "visit", arrival, wait, at(stop.departure)))
+            stops.append(Visit(site_id, "visit", at(arrival), begin - arrival, at(leave_s)))
+            if pause is not None and pause.after == position and taken is not None:
+                stops.append(Visit(site_id, "lunch", at(leave_s), taken[0] - leave_s, at(taken[1])))
         end_id = tp.node_ids[problem.end]
         if end_here and end_id is not None:
-            windows = tp.end_windows[plan.day]
-            begin_s = earliest_start(windows, plan.arrival)
-            begin_s = plan.arrival if begin_s is None else begin_s
-            departure = begin_s + float(problem.service[problem.end])
-            stops.append(
-                Visit(end_id, "visit", at(plan.arrival), begin_s - plan.arrival, at(departure))
-            )
-        elif end_id is not None and (plan.stops or problem.end != problem.start or start_here):
-            stops.append(Visit(end_id, "end", at(plan.arrival), 0.0, at(plan.arrival)))
+            windows = tp.end_windows[day]
+            found = earliest_start(windows, back)
+            begin_s = back if found is None else found
+            leave_s = begin_s + float(problem.service[problem.end])
+            stops.append(Visit(end_id, "visit", at(back), begin_s - back, at(leave_s)))
+        elif end_id is not None and (route or problem.end != problem.start or start_here):
+            stops.append(Visit(end_id, "end", at(back), 0.0, at(back)))
         days.append(stops)
     return days
 
@@ -647,9 +749,12 @@ def optimise(
     routes = [list(r) for r in solution.routes]
     if request.balance and request.days > 1:
         routes = reoptimise(tp.problem, balance_days(tp.problem, routes))
-        solution = schedule(tp.problem, routes)
-    days = _visits(tp, solution)
     warnings = list(tp.warnings)
+    pauses: list[Pause | None] = [None] * request.days
+    if request.lunch is not None:
+        routes, pauses = _lunches(tp, sites, routes, request.lunch, warnings)
+    solution = schedule(tp.problem, routes)
+    days = _visits(tp, routes, pauses)
     empty = [d for d, stops in enumerate(days) if not stops]
     if empty:
         dates = [tp.dates[d] for d in empty]
@@ -659,7 +764,7 @@ def optimise(
             what = f"{len(empty)} days ({_day_list(empty, dates)}) have"
         them = "it" if len(empty) == 1 else "them"
         warnings.append(f"{what} nothing left to visit: no tour planned for {them}")
-    score = solution.score
+    score = float(sum(tp.problem.score[v] for r in routes for v in r))
     for visit in (tp.start_visit, tp.end_visit):
         if visit is not None:
             node = tp.node_ids.index(visit[1])

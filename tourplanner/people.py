@@ -19,6 +19,7 @@ Examples
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
 from typing import Final
@@ -32,6 +33,7 @@ __all__ = [
     "describe_preferences",
     "pace_factors",
     "parse_interests",
+    "parse_lunch",
 ]
 
 #: Named interest profiles: weight per category (others weigh 1).
@@ -90,6 +92,44 @@ def parse_interests(text: str) -> dict[str, float]:
     return weights
 
 
+def parse_lunch(text: str) -> tuple[float, float, float]:
+    """Read ``HH:MM-HH:MM/MINUTES`` (a meal break's window and length).
+
+    Returns
+    -------
+    tuple of float
+        ``(from, until, duration)`` in seconds (since midnight, and of length).
+
+    Raises
+    ------
+    TourError
+        For malformed text, a window shorter than the break or a break of 0.
+
+    Examples
+    --------
+    >>> parse_lunch("12:00-13:30/45")
+    (43200.0, 48600.0, 2700.0)
+    """
+    window, sep, minutes = text.strip().partition("/")
+    lo, dash, hi = window.partition("-")
+    try:
+        if not (sep and dash):
+            raise ValueError(text)
+        bounds = [dt.datetime.strptime(x.strip(), "%H:%M").time() for x in (lo, hi)]
+        duration = float(minutes) * 60.0
+    except ValueError:
+        msg = f"--lunch {text!r} is not HH:MM-HH:MM/MINUTES: write e.g. 12:00-13:30/45"
+        raise TourError(msg) from None
+    start, end = (float(t.hour * 3600 + t.minute * 60) for t in bounds)
+    if not math.isfinite(duration) or duration <= 0 or end - start < duration:
+        msg = (
+            f"--lunch {text!r}: the break must last more than 0 minutes and fit in its window: "
+            "write e.g. 12:00-13:30/45"
+        )
+        raise TourError(msg)
+    return start, end, duration
+
+
 def pace_factors(pace: str) -> tuple[float, float]:
     """Return the factors on walking time and time on site of ``pace``.
 
@@ -114,12 +154,15 @@ def check_request(
     end: str | None,
     round_trip: bool,
     interests: Mapping[str, float] | None,
+    lunch: tuple[float, float, float] | None = None,
+    max_walk_km: float | None = None,
 ) -> None:
     """Refuse, in one line, options that cannot all be honoured.
 
     ``--stops`` keeps the visitor's order on one day: a ``--must`` site missing
     from it, an ``--exclude`` site in it, ``--days`` above 1 or ``--interests``
-    cannot apply. ``--round-trip`` ends where the day started, so an ``--end``
+    cannot apply, nor can ``--interests``, ``--lunch`` or ``--max-walk-km``,
+    which shape the optimiser's choice. ``--round-trip`` ends where the day started, so an ``--end``
     elsewhere contradicts it.
 
     Raises
@@ -145,16 +188,31 @@ def check_request(
                 "drop --days or drop --stops"
             )
             raise TourError(msg)
-        if interests:
-            msg = "--interests weigh the optimiser's choice, not your --stops: drop one of them"
-            raise TourError(msg)
+        for given, option in (
+            (interests, "--interests"),
+            (lunch, "--lunch"),
+            (max_walk_km, "--max-walk-km"),
+        ):
+            if given:
+                msg = (
+                    f"{option} shapes the optimiser's tour, not your --stops, which are kept "
+                    "as given: drop one of them"
+                )
+                raise TourError(msg)
     if round_trip and end is not None and end != start:
         msg = f"--round-trip ends where the day started, not at --end {end}: drop one of them"
         raise TourError(msg)
 
 
-def describe_preferences(interests: Mapping[str, float] | None, pace: str) -> list[str]:
-    """One line per non-default setting, for every output."""
+def describe_preferences(
+    interests: Mapping[str, float] | None,
+    pace: str,
+    *,
+    variety: float = 1.0,
+    max_walk_km: float | None = None,
+    lunch: tuple[float, float, float] | None = None,
+) -> list[str]:
+    """Return one line per setting that shapes the tour, for every output."""
     lines: list[str] = []
     if interests:
         weights = ", ".join(f"{k} x{v:g}" for k, v in sorted(interests.items()))
@@ -162,4 +220,22 @@ def describe_preferences(interests: Mapping[str, float] | None, pace: str) -> li
     if pace != "normal":
         walk, visit = pace_factors(pace)
         lines.append(f"Pace {pace}: walking times x{walk:g}, time on site x{visit:g}")
+    if variety < 1.0:
+        lines.append(
+            f"Variety: the 2nd site of one category in a day counts x{variety:g}, "
+            f"the 3rd x{variety**2:.2g}, ..."
+        )
+    if max_walk_km is not None:
+        lines.append(f"Walking capped at {max_walk_km:g} km a day")
+    if lunch is not None:
+        lo, hi, duration = lunch
+        lines.append(
+            f"Meal break of {duration / 60:.0f} min between {_hhmm(lo)} and {_hhmm(hi)}, "
+            "at a market or restaurant when one fits"
+        )
     return lines
+
+
+def _hhmm(seconds: float) -> str:
+    minutes = round(seconds / 60)
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"

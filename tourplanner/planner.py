@@ -92,6 +92,9 @@ def plan_tour(
     max_snap_m: float = DEFAULT_MAX_SNAP_M,
     interests: Mapping[str, float] | None = None,
     pace: str = "normal",
+    variety: float = 0.7,
+    max_walk_km: float | None = None,
+    lunch: tuple[float, float, float] | None = None,
 ) -> Plan:
     """Plan a walking tour.
 
@@ -128,6 +131,13 @@ def plan_tour(
         Weight per category (see :func:`tourplanner.people.parse_interests`).
     pace
         ``"relaxed"``, ``"normal"`` or ``"brisk"`` (see :data:`tourplanner.people.PACES`).
+    variety
+        The k-th site of one category on one day counts ``variety ** (k - 1)``.
+    max_walk_km
+        Most walking per day.
+    lunch
+        A daily meal break ``(from, until, duration)`` in seconds (see
+        :func:`tourplanner.people.parse_lunch`).
 
     Returns
     -------
@@ -154,6 +164,8 @@ def plan_tour(
         round_trip=round_trip,
         start=start,
         interests=interests,
+        lunch=lunch,
+        max_walk_km=max_walk_km,
     )
     walk_factor, visit_factor = pace_factors(pace)
     check_site_ids(sites, [s for s in (start, end) if s is not None], what="start/end")
@@ -218,8 +230,17 @@ def plan_tour(
         max_iterations=max_iterations,
         interests=tuple(sorted((interests or {}).items())),
         visit_scale=visit_factor,
+        variety=variety,
+        max_walk_km=max_walk_km,
+        lunch=lunch,
     )
-    notes = describe_preferences(interests, pace)
+    notes = describe_preferences(
+        interests,
+        pace,
+        variety=variety if stops is None else 1.0,
+        max_walk_km=max_walk_km,
+        lunch=lunch,
+    )
     if stops is not None:
         order = [request.start, *(s for s in kept if s != request.start)]
         if end is not None and end not in order:

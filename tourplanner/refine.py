@@ -32,18 +32,25 @@ import itertools
 import math
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from tourplanner.problem import TOLERANCE, Problem, earliest_start
 
 __all__ = [
     "BALANCE_RATIO",
+    "BALANCE_TOLERANCE",
     "EXACT_MAX",
     "DayTiming",
+    "Pause",
+    "TimedStop",
     "balance_days",
     "best_order",
     "day_balance",
     "days_needed",
+    "place_break",
+    "refill",
     "reoptimise",
+    "replay_day",
     "time_day",
 ]
 
@@ -51,6 +58,9 @@ __all__ = [
 EXACT_MAX = 10
 #: The shortest day's time on site is at least this share of the longest day's.
 BALANCE_RATIO = 0.5
+#: Balancing may lower the variety-discounted value by at most this share (the
+#: plain score never drops: the same sites are visited).
+BALANCE_TOLERANCE = 0.05
 
 DayTiming = tuple[bool, float, float]
 """``(feasible, travel, finish)`` of one day's order: the earliest schedule."""
@@ -71,8 +81,9 @@ def time_day(problem: Problem, day: int, nodes: Sequence[int]) -> DayTiming:
     Returns
     -------
     tuple
-        ``(feasible, travel, finish)``: whether every window and the day's end
-        hold, the total travel time and the arrival time at the end node.
+        ``(feasible, travel, finish)``: whether every window, the day's end and
+        the travel cap hold, the total travel time and the arrival time at the end
+        node.
     """
     clock = problem.day_start[day]
     here = problem.start
@@ -92,6 +103,8 @@ def time_day(problem: Problem, day: int, nodes: Sequence[int]) -> DayTiming:
         travel += leg
         clock += leg
     ok = ok and clock <= problem.day_end[day] + TOLERANCE
+    if problem.max_travel is not None:
+        ok = ok and travel <= problem.max_travel[day] + TOLERANCE
     return ok, travel, clock
 
 
@@ -318,8 +331,9 @@ def balance_days(
     First the visits of days beyond :func:`days_needed` move to earlier days where
     they fit; then, while the shortest used day's time on site is below
     ``ratio`` times the longest's, a visit moves from the longest day to the
-    shortest where that narrows the gap. Every move keeps all windows and day
-    ends. Last, unvisited sites with a score are inserted where they fit without
+    shortest where that narrows the gap and keeps the variety-discounted value
+    within :data:`BALANCE_TOLERANCE` of the start. Every move keeps all windows,
+    day ends and travel caps. Last, unvisited sites with a score are inserted where they fit without
     breaking the measure. Must-visit sites stay visited; the score never drops.
 
     Parameters
@@ -353,6 +367,7 @@ def balance_days(
                     routes[d] = rest
                     break
     # 2. move visits from the longest to the shortest day while it narrows the gap
+    floor = (1.0 - BALANCE_TOLERANCE) * problem.value(initial)
     active = [d for d in range(n_days) if routes[d] or d < used]
     for _ in range(4 * sum(len(r) for r in routes) + 4):
         loads = {d: _on_site(problem, routes[d]) for d in active}
@@ -371,6 +386,10 @@ def balance_days(
                 continue
             found = _best_insertion(problem, shortest, routes[shortest], node)
             if found is None:
+                continue
+            trial = list(routes)
+            trial[shortest], trial[longest] = found[0], rest
+            if problem.value(trial) < floor - TOLERANCE:
                 continue
             key = (abs(gap - 2 * s), found[1], node, found[0], rest)
             if best is None or key[:3] < best[:3]:
@@ -396,3 +415,182 @@ def balance_days(
                 routes = trial
                 break
     return routes
+
+
+@dataclass(frozen=True)
+class Pause:
+    """A break of ``duration`` that starts in ``[earliest, latest]``, after a stop.
+
+    Attributes
+    ----------
+    after : int
+        Position in the day's route after which the break is taken (-1: at the
+        start, before the first walk).
+    earliest, latest : float
+        Bounds of the break's start.
+    duration : float
+        Its length.
+    """
+
+    after: int
+    earliest: float
+    latest: float
+    duration: float
+
+
+TimedStop = tuple[int, float, float, float]
+"""``(node, arrival, start of visit, departure)`` of one visit."""
+
+
+def replay_day(
+    problem: Problem, day: int, nodes: Sequence[int], pause: Pause | None = None
+) -> tuple[bool, list[TimedStop], tuple[float, float] | None, float]:
+    """Time one day with the earliest schedule and an optional break.
+
+    Returns
+    -------
+    tuple
+        ``(feasible, stops, break, back)``: every window, the day's end and the
+        travel cap hold; the timed visits; the break's ``(start, end)``; the
+        arrival at the end node.
+    """
+    clock = problem.day_start[day]
+    here = problem.start
+    travel = 0.0
+    ok = True
+    stops: list[TimedStop] = []
+    taken: tuple[float, float] | None = None
+
+    def rest(clock: float) -> tuple[bool, float]:
+        assert pause is not None
+        begin = max(clock, pause.earliest)
+        return begin <= pause.latest + TOLERANCE, begin
+
+    if pause is not None and pause.after == -1:
+        fits, first = rest(clock)
+        ok = ok and fits
+        taken = (first, first + pause.duration)
+        clock = first + pause.duration
+    for position, node in enumerate(nodes):
+        leg = float(problem.travel[here, node])
+        travel += leg
+        found = earliest_start(problem.windows[day][node], clock + leg)
+        ok = ok and found is not None
+        begin = clock + leg if found is None else found
+        stops.append((node, clock + leg, begin, begin + float(problem.service[node])))
+        clock = begin + float(problem.service[node])
+        here = node
+        if pause is not None and pause.after == position:
+            fits, start = rest(clock)
+            ok = ok and fits
+            taken = (start, start + pause.duration)
+            clock = start + pause.duration
+    if nodes or problem.start != problem.end:
+        leg = float(problem.travel[here, problem.end])
+        travel += leg
+        clock += leg
+    ok = ok and clock <= problem.day_end[day] + TOLERANCE
+    if problem.max_travel is not None:
+        ok = ok and travel <= problem.max_travel[day] + TOLERANCE
+    return ok, stops, taken, clock
+
+
+def place_break(
+    problem: Problem,
+    day: int,
+    nodes: Sequence[int],
+    *,
+    earliest: float,
+    latest: float,
+    duration: float,
+    hosts: Sequence[int] = (),
+) -> tuple[list[int], Pause, list[int]] | None:
+    """Fit a meal break into one day, at a host site when one fits.
+
+    In order of preference: right after a visited host (a market or a
+    restaurant); at an unvisited host inserted for it (its visit then counts);
+    after any stop, with the least delay; and last, after dropping the
+    lowest-scoring visits that are not must-visits, one at a time.
+
+    Parameters
+    ----------
+    problem : Problem
+        The model.
+    day : int
+        Day index.
+    nodes : sequence of int
+        The day's feasible route.
+    earliest, latest : float
+        Bounds of the break's start.
+    duration : float
+        Length of the break.
+    hosts : sequence of int
+        Nodes where a meal can be had.
+
+    Returns
+    -------
+    tuple or None
+        ``(route, pause, dropped)``, or ``None`` when even an empty day has no
+        room for the break.
+    """
+    route = list(nodes)
+    dropped: list[int] = []
+    host_set = set(hosts)
+    used = set(route)
+    while True:
+        for pos, node in enumerate(route):
+            if node in host_set:
+                pause = Pause(pos, earliest, latest, duration)
+                if replay_day(problem, day, route, pause)[0]:
+                    return route, pause, dropped
+        for host in hosts:
+            if host in used or problem.score[host] < 0:
+                continue
+            for pos in range(len(route) + 1):
+                cand = [*route[:pos], host, *route[pos:]]
+                pause = Pause(pos, earliest, latest, duration)
+                if replay_day(problem, day, cand, pause)[0]:
+                    return cand, pause, dropped
+        best: tuple[float, Pause] | None = None
+        for after in range(-1, len(route)):
+            pause = Pause(after, earliest, latest, duration)
+            ok, _, _, back = replay_day(problem, day, route, pause)
+            if ok and (best is None or back < best[0] - TOLERANCE):
+                best = (back, pause)
+        if best is not None:
+            return route, best[1], dropped
+        removable = [v for v in route if v not in problem.must_visit]
+        if not removable:
+            return None
+        worst = min(removable, key=lambda v: (float(problem.score[v]), v))
+        route = [v for v in route if v != worst]
+        dropped.append(worst)
+        used.discard(worst)
+
+
+def refill(
+    problem: Problem, day: int, route: Sequence[int], pause: Pause, candidates: Sequence[int]
+) -> tuple[list[int], Pause]:
+    """Insert ``candidates`` (best score first) where they fit around a fixed break.
+
+    Returns
+    -------
+    tuple
+        The new route and the break (its position shifted with the insertions).
+    """
+    best = list(route)
+    for node in sorted(candidates, key=lambda v: (-float(problem.score[v]), v)):
+        if node in best or problem.score[node] <= 0:
+            continue
+        for pos in range(len(best) + 1):
+            cand = [*best[:pos], node, *best[pos:]]
+            moved = Pause(
+                pause.after + (1 if pos <= pause.after else 0),
+                pause.earliest,
+                pause.latest,
+                pause.duration,
+            )
+            if replay_day(problem, day, cand, moved)[0]:
+                best, pause = cand, moved
+                break
+    return best, pause

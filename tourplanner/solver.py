@@ -178,6 +178,16 @@ class _Model:
         scale = np.median(usable) if usable.size else 1.0
         self.ratio_eps = 1e-3 * float(scale)
         self.metric = _satisfies_triangle_inequality(travel, self.service)
+        big = _NO_PATH * 4
+        self.cap = (
+            np.full(n_days, big) if problem.max_travel is None else np.array(problem.max_travel)
+        )
+        self.capped = problem.max_travel is not None
+        self.decay = problem.variety if problem.category is not None else 1.0
+        cats = problem.category or (0,) * problem.n_nodes
+        self.cat = np.array([cats[b] for b in base], dtype=np.int64)
+        self.cat[:2] = 0
+        self.n_cat = int(self.cat.max()) + 1
         positive = self.prize[2:][self.prize[2:] > 0]
         self.mean_prize = float(positive.mean()) if positive.size else 1.0
 
@@ -217,11 +227,19 @@ class _Route:
     arr: FloatArray  # arrival time
     ls: FloatArray  # latest feasible start of service (rest of route allowing)
     feasible: bool
+    walk: float  # total travel time
 
     def copy(self) -> _Route:
         # Arrays are never modified in place, only replaced: share them.
         return _Route(
-            self.day, self.nodes.copy(), self.r, self.dep, self.arr, self.ls, self.feasible
+            self.day,
+            self.nodes.copy(),
+            self.r,
+            self.dep,
+            self.arr,
+            self.ls,
+            self.feasible,
+            self.walk,
         )
 
 
@@ -236,6 +254,7 @@ def _timed(model: _Model, day: int, nodes: list[int]) -> _Route:
     n = r.size
     service = model.service.take(r)
     seg = model.travel[r[:-1], r[1:]]
+    walk = float(seg.sum())
     seg += service[:-1]
     off = np.empty(n)
     off[0] = 0.0
@@ -251,8 +270,8 @@ def _timed(model: _Model, day: int, nodes: list[int]) -> _Route:
     arr = np.empty(n)
     arr[0] = start[0]
     np.add(start[:-1], seg, out=arr[1:])
-    feasible = bool((start <= close + _EPS).all())
-    return _Route(day, nodes, r, start + service, arr, ls, feasible)
+    feasible = bool((start <= close + _EPS).all()) and walk <= model.cap[day] + _EPS
+    return _Route(day, nodes, r, start + service, arr, ls, feasible, walk)
 
 
 class _State:
@@ -287,6 +306,7 @@ class _Gaps:
             self.route = np.zeros(n, dtype=np.int64)
             self.pos = np.arange(n, dtype=np.int64)
             self.days = np.full(n, route.day, dtype=np.int64)
+            self.walk = np.full(n, route.walk)
         else:
             self.origin = np.concatenate([r.r[:-1] for r in routes])
             self.dest = np.concatenate([r.r[1:] for r in routes])
@@ -298,6 +318,7 @@ class _Gaps:
             )
             self.pos = np.concatenate([np.arange(len(r.nodes) - 1, dtype=np.int64) for r in routes])
             self.days = np.array([r.day for r in routes], dtype=np.int64)[self.route]
+            self.walk = np.array([r.walk for r in routes])[self.route]
 
 
 class _Engine:
@@ -321,9 +342,32 @@ class _Engine:
         else:
             begin = np.maximum(arrive, m.opening.take(gaps.days, axis=0).take(cand, axis=1))
             ok = begin <= m.closing.take(gaps.days, axis=0).take(cand, axis=1) + _EPS
-        back = begin + m.service[cand] + m.travel_t.take(gaps.dest, axis=0).take(cand, axis=1)
+        out = m.travel_t.take(gaps.dest, axis=0).take(cand, axis=1)
+        back = begin + m.service[cand] + out
         ok &= back <= gaps.ls[:, None] + _EPS
+        if m.capped:
+            detour = arrive - gaps.dep[:, None] + out - m.travel[gaps.origin, gaps.dest][:, None]
+            ok &= gaps.walk[:, None] + detour <= m.cap[gaps.days][:, None] + _EPS
         return ok, back - gaps.arr[:, None]
+
+    def rescore(self, state: _State) -> None:
+        """Recompute the score with the variety discount (no-op without it)."""
+        m = self.m
+        if m.decay >= 1.0:
+            return
+        total = 0.0
+        for route in state.routes:
+            inner = route.r[1:-1]
+            if not inner.size:
+                continue
+            order = np.lexsort((-m.prize[inner], m.cat[inner]))
+            cats = m.cat[inner][order]
+            prizes = m.prize[inner][order]
+            first = np.r_[True, cats[1:] != cats[:-1]]
+            starts = np.maximum.accumulate(np.where(first, np.arange(cats.size), 0))
+            rank = np.arange(cats.size) - starts
+            total += float((prizes * m.decay**rank).sum())
+        state.score = total
 
     def _insert(self, state: _State, route_index: int, pos: int, v: int) -> None:
         route = state.routes[route_index]
@@ -331,6 +375,7 @@ class _Engine:
         state.routes[route_index] = _timed(self.m, route.day, route.nodes)
         state.used[self.m.group[v]] = True
         state.score += float(self.m.prize[v])
+        self.rescore(state)
 
     def place(self, state: _State, group: int, *, explore: bool = False) -> bool:
         """Insert a copy of site ``group`` where it delays the route least.
@@ -387,7 +432,14 @@ class _Engine:
             recheck = not m.metric
             np.maximum(shift, 0.0, out=shift)
             shift += m.ratio_eps
-            ratio = np.where(ok, m.prize_sq[cand] / shift, -1.0)
+            if m.decay < 1.0:
+                counts = np.zeros((len(state.routes), m.n_cat))
+                for i, route in enumerate(state.routes):
+                    np.add.at(counts[i], m.cat[route.r[1:-1]], 1.0)
+                worth = m.prize[cand] * m.decay ** counts[gaps.route][:, m.cat[cand]]
+                ratio = np.where(ok, worth**2 / shift, -1.0)
+            else:
+                ratio = np.where(ok, m.prize_sq[cand] / shift, -1.0)
             if noise > 0:
                 ratio *= 1.0 + noise * self.rng.random(cand.size)
             g, j = divmod(int(np.argmax(ratio)), cand.size)
@@ -417,6 +469,11 @@ class _Engine:
             begin = np.maximum(arrive, m.opening[route.day, cand])
             back = begin + m.service[cand] + m.travel_t.take(r[2:], axis=0).take(cand, axis=1)
             ok = (begin <= m.closing[route.day, cand] + _EPS) & (back <= route.ls[2:, None] + _EPS)
+            if m.capped:
+                into = arrive - route.dep[:-2, None]
+                out = m.travel_t.take(r[2:], axis=0).take(cand, axis=1)
+                legs = m.travel[r[:-2], r[1:-1]] + m.travel[r[1:-1], r[2:]]
+                ok &= route.walk + into + out - legs[:, None] <= m.cap[route.day] + _EPS
             ok &= ~m.must[r[1:-1]][:, None]
             gain = np.where(ok, m.prize[cand][None, :] - m.prize[r[1:-1]][:, None], -1.0)
             q, j = divmod(int(np.argmax(gain)), cand.size)
@@ -433,6 +490,7 @@ class _Engine:
         state.used[m.group[old]] = False
         state.used[m.group[v]] = True
         state.score += float(m.prize[v] - m.prize[old])
+        self.rescore(state)
         return True
 
     def remove(self, state: _State, route_index: int, positions: list[int]) -> None:
@@ -452,6 +510,7 @@ class _Engine:
             state.used[m.group[nodes[p]]] = False
             state.score -= float(m.prize[nodes[p]])
         state.routes[route_index] = new
+        self.rescore(state)
 
     def improve(self, state: _State, noise: float) -> bool:
         """Fill, then replace and refill until no replacement gains.

@@ -23,7 +23,7 @@ from tourplanner.routing import Leg, OffNetworkSite, Snapping, WalkMatrix, leg_b
 __all__ = ["LeftOut", "Stop", "StopKind", "Tour", "TourDay", "Visit", "assemble_tour"]
 
 
-StopKind = Literal["start", "visit", "end"]
+StopKind = Literal["start", "visit", "end", "lunch"]
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,8 @@ class Stop:
     day
         0-based day of the tour.
     kind
-        ``"start"`` or ``"end"`` of a day, or a ``"visit"``.
+        ``"start"`` or ``"end"`` of a day (a waypoint), a ``"visit"``, or a
+        ``"lunch"`` break taken at the site (``name`` says "Lunch break at ...").
     score
         The site's interest score (counted for visits only).
     """
@@ -262,7 +263,11 @@ def assemble_tour(
                 Stop(
                     order=order,
                     site_id=visit.site_id,
-                    name=str(row["name"]),
+                    name=(
+                        f"Lunch break at {row['name']}"
+                        if visit.kind == "lunch"
+                        else str(row["name"])
+                    ),
                     name_zh=str(name_zh) if isinstance(name_zh, str) else "",
                     category=str(row["category"]),
                     arrival=visit.arrival,
