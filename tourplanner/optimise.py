@@ -593,6 +593,11 @@ def _lunches(
     return out, pauses
 
 
+def _gap(earlier: dt.datetime, later: dt.datetime) -> float:
+    """Whole seconds from ``earlier`` to ``later`` (both already rounded)."""
+    return (later - earlier).total_seconds()
+
+
 def _visits(
     tp: TourProblem, routes: Sequence[Sequence[int]], pauses: Sequence[Pause | None]
 ) -> list[list[Visit]]:
@@ -628,20 +633,23 @@ def _visits(
             stops = [Visit(start_id, "start", at(departure), 0.0, at(departure))]
         here, free = start_id, departure
         if pause is not None and pause.after == -1 and taken is not None:
-            stops.append(Visit(here, "lunch", at(free), taken[0] - free, at(taken[1])))
+            stops.append(Visit(here, "lunch", at(free), _gap(at(free), at(taken[0])), at(taken[1])))
         for position, (node, arrival, begin, leave_s) in enumerate(timed):
             site_id = tp.node_ids[node]
             assert site_id is not None
-            stops.append(Visit(site_id, "visit", at(arrival), begin - arrival, at(leave_s)))
+            stops.append(
+                Visit(site_id, "visit", at(arrival), _gap(at(arrival), at(begin)), at(leave_s))
+            )
             if pause is not None and pause.after == position and taken is not None:
-                stops.append(Visit(site_id, "lunch", at(leave_s), taken[0] - leave_s, at(taken[1])))
+                wait = _gap(at(leave_s), at(taken[0]))
+                stops.append(Visit(site_id, "lunch", at(leave_s), wait, at(taken[1])))
         end_id = tp.node_ids[problem.end]
         if end_here and end_id is not None:
             windows = tp.end_windows[day]
             found = earliest_start(windows, back)
             begin_s = back if found is None else found
             leave_s = begin_s + float(problem.service[problem.end])
-            stops.append(Visit(end_id, "visit", at(back), begin_s - back, at(leave_s)))
+            stops.append(Visit(end_id, "visit", at(back), _gap(at(back), at(begin_s)), at(leave_s)))
         elif end_id is not None and (route or problem.end != problem.start or start_here):
             stops.append(Visit(end_id, "end", at(back), 0.0, at(back)))
         days.append(stops)

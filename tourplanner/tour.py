@@ -164,8 +164,8 @@ class Tour:
 
     @property
     def visiting_s(self) -> float:
-        """Total time on site in seconds."""
-        return float(sum(stop.visit_minutes * 60.0 for stop in self.stops))
+        """Total time on site in seconds (visits only, not meal breaks)."""
+        return float(sum(stop.visit_minutes * 60.0 for stop in self.visits))
 
     @property
     def waiting_s(self) -> float:
