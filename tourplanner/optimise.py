@@ -700,6 +700,10 @@ class Outcome:
         empty days).
     balance
         Shortest day's time on site over the longest's, among days with visits.
+    routes
+        The visited nodes of :attr:`problem` per day (depots excluded).
+    problem
+        The model that was solved.
     """
 
     days: list[list[Visit]]
@@ -707,6 +711,8 @@ class Outcome:
     score: float
     warnings: tuple[str, ...]
     balance: float
+    routes: list[list[int]]
+    problem: TourProblem
 
 
 def optimise(
@@ -783,6 +789,8 @@ def optimise(
         score,
         tuple(warnings),
         day_balance(tp.problem, routes),
+        routes,
+        tp,
     )
 
 

@@ -28,11 +28,12 @@ True
 
 from __future__ import annotations
 
-import itertools
 import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+
+import numpy as np
 
 from tourplanner.problem import TOLERANCE, Problem, earliest_start
 
@@ -174,30 +175,32 @@ def _local_order(
 ) -> list[int]:
     """Relocation and 2-opt moves while they shorten the walk and stay feasible.
 
-    A move's travel is computed first (vectorised); only a shorter one is timed.
-    Stops at a local optimum or at ``deadline`` (the best order so far is kept).
+    Each pass prices every move at once (numpy) and times only the shorter ones,
+    shortest first; it stops at a local optimum or at ``deadline`` (the best
+    order so far is kept).
     """
     best = list(nodes)
     ok, travel, finish = time_day(problem, day, best)
     if not ok:
         return best
-    improved = True
-    while improved and clock() < deadline:
-        improved = False
-        n = len(best)
-        moves = itertools.chain(
-            (("move", i, j) for i in range(n) for j in range(n) if i != j),
-            (("flip", i, j) for i in range(n - 1) for j in range(i + 2, n + 1)),
+    n = len(best)
+    while clock() < deadline:
+        moves: list[list[int]] = []
+        for i in range(n):
+            rest = best[:i] + best[i + 1 :]
+            moves.extend([*rest[:j], best[i], *rest[j:]] for j in range(n) if j != i)
+        moves.extend(
+            best[:i] + best[i:j][::-1] + best[j:] for i in range(n - 1) for j in range(i + 2, n + 1)
         )
-        for kind, i, j in moves:
-            if kind == "move":
-                cand = best[:i] + best[i + 1 :]
-                cand.insert(j, best[i])
-            else:
-                cand = best[:i] + best[i:j][::-1] + best[j:]
-            full = [problem.start, *cand, problem.end]
-            if float(problem.travel[full[:-1], full[1:]].sum()) > travel + TOLERANCE:
-                continue
+        full = np.empty((len(moves), n + 2), dtype=np.int64)
+        full[:, 0], full[:, -1] = problem.start, problem.end
+        full[:, 1:-1] = moves
+        lengths = problem.travel[full[:, :-1], full[:, 1:]].sum(axis=1)
+        improved = False
+        for k in np.argsort(lengths, kind="stable"):
+            if lengths[k] > travel + TOLERANCE:
+                break
+            cand = moves[int(k)]
             c_ok, c_travel, c_finish = time_day(problem, day, cand)
             if c_ok and (
                 c_travel < travel - TOLERANCE
@@ -206,6 +209,8 @@ def _local_order(
                 best, travel, finish = cand, c_travel, c_finish
                 improved = True
                 break
+        if not improved:
+            break
     return best
 
 

@@ -62,7 +62,7 @@ from tourplanner.errors import InfeasibleTourError, TourError
 from tourplanner.problem import Problem, Solution, schedule
 from tourplanner.refine import reoptimise
 
-__all__ = ["TRIANGLE_CHECK_MAX", "SearchParams", "solve"]
+__all__ = ["REFINE_SHARE", "TRIANGLE_CHECK_MAX", "SearchParams", "solve"]
 
 logger = logging.getLogger(__name__)
 
@@ -191,6 +191,9 @@ class _Model:
         positive = self.prize[2:][self.prize[2:] > 0]
         self.mean_prize = float(positive.mean()) if positive.size else 1.0
 
+
+#: Share of the time limit kept, after the search, for re-ordering each day's visits.
+REFINE_SHARE = 0.2
 
 #: Above this many vertices the O(n^3) triangle check is not run (assumed broken).
 TRIANGLE_CHECK_MAX = 400
@@ -630,7 +633,9 @@ def solve(
     clock : callable, default time.perf_counter
         The clock the time limit is measured on (seconds). The budget starts
         when :func:`solve` is called, so the preparation of the model counts;
-        the search checks it before every iteration. Tests pass a fake clock.
+        the search checks it before every iteration and stops at
+        ``1 - REFINE_SHARE`` of it, leaving the rest to re-order the days
+        (:func:`tourplanner.refine.reoptimise`). Tests pass a fake clock.
 
     Returns
     -------
@@ -664,6 +669,8 @@ def solve(
     params = SearchParams() if params is None else params
     t0 = clock()
     deadline = t0 + time_limit
+    # the last share of the budget is kept for re-ordering the days (refine.reoptimise)
+    search_deadline = t0 + (1.0 - REFINE_SHARE) * time_limit
     model = _Model(problem)
     for d in range(problem.n_days):
         if not _timed(model, d, [0, 1]).feasible:
@@ -687,13 +694,14 @@ def solve(
     ceiling = float(sum(problem.score[node] for node in model.customers))
     while max_iterations is None or iteration < max_iterations:
         now = clock()
-        if now >= deadline or best.score >= ceiling - 1e-9:
+        if now >= search_deadline or best.score >= ceiling - 1e-9:
             break
         iteration += 1
         if max_iterations is not None:
             progress = iteration / max_iterations
         else:
-            progress = (now - t0) / time_limit if time_limit > 0 else 1.0
+            span = search_deadline - t0
+            progress = (now - t0) / span if span > 0 else 1.0
         candidate = current.copy()
         by_segment = rng.random() < params.segment_share
         for index, route in enumerate(candidate.routes):
