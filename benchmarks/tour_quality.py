@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import importlib.util
 import itertools
 import sys
 import warnings
@@ -259,6 +260,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--areas", default="", help="comma-separated area names (default: all)")
     parser.add_argument("--no-ortools", action="store_true", help="skip the OR-Tools baseline")
     args = parser.parse_args(argv)
+    if not args.no_ortools and importlib.util.find_spec("ortools") is None:
+        print(
+            "OR-Tools is not installed (pip install '.[bench]'): baseline skipped", file=sys.stderr
+        )
+        args.no_ortools = True
     names = {a for a in args.areas.split(",") if a}
     writer = csv.writer(sys.stdout)
     writer.writerow(
