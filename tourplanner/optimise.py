@@ -101,7 +101,7 @@ class Request:
         Most walking per day, in km.
     lunch
         ``(from, until, duration)`` in seconds: a meal break inside ``[from,
-        until]`` every day with visits, at a market or restaurant when one fits.
+        until]`` every day with visits, at a market when one fits.
     """
 
     date: dt.date
@@ -538,7 +538,7 @@ def _check_must_visits(tp: TourProblem, sites: gpd.GeoDataFrame) -> None:
 
 
 #: Categories where a meal break can be had.
-MEAL_CATEGORIES = frozenset({"market", "restaurant"})
+MEAL_CATEGORIES = frozenset({"market"})
 
 
 def _lunches(

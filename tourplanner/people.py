@@ -41,7 +41,7 @@ PROFILES: Final[dict[str, dict[str, float]]] = {
     "art": {"museum": 2.0, "creative_park": 1.5, "heritage": 0.5, "monument": 0.5},
     "history": {"heritage": 2.0, "monument": 2.0, "landmark": 1.5, "museum": 1.5},
     "outdoors": {"park": 2.0, "greenway": 2.0, "square": 1.5, "museum": 0.5},
-    "food": {"market": 2.0, "restaurant": 2.0},
+    "food": {"market": 2.0},
 }
 
 #: Pace presets: (factor on walking time, factor on time on site).
@@ -231,7 +231,7 @@ def describe_preferences(
         lo, hi, duration = lunch
         lines.append(
             f"Meal break of {duration / 60:.0f} min between {_hhmm(lo)} and {_hhmm(hi)}, "
-            "at a market or restaurant when one fits"
+            "at a market when one fits"
         )
     return lines
 

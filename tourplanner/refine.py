@@ -512,8 +512,8 @@ def place_break(
 ) -> tuple[list[int], Pause, list[int]] | None:
     """Fit a meal break into one day, at a host site when one fits.
 
-    In order of preference: right after a visited host (a market or a
-    restaurant); at an unvisited host inserted for it (its visit then counts);
+    In order of preference: right after a visited host (e.g. a market); at an
+    unvisited host inserted for it (its visit then counts);
     after any stop, with the least delay; and last, after dropping the
     lowest-scoring visits that are not must-visits, one at a time.
 
