@@ -328,6 +328,54 @@ def _feasible_without(problem: Problem, day: int, route: Sequence[int], node: in
     return rest if time_day(problem, day, rest)[0] else []
 
 
+def _walk_less(
+    problem: Problem,
+    routes: list[list[int]],
+    active: Sequence[int],
+    keep: float,
+    floor: float,
+) -> list[list[int]]:
+    """Move single visits between ``active`` days while the total travel falls.
+
+    A move must keep every day feasible, the balance at least ``keep`` and the
+    variety-discounted value at least ``floor``.
+    """
+
+    def total(rs: Sequence[Sequence[int]]) -> float:
+        return sum(time_day(problem, d, r)[1] for d, r in enumerate(rs))
+
+    current = total(routes)
+    for _ in range(4 * sum(len(r) for r in routes) + 4):
+        best: tuple[float, list[list[int]]] | None = None
+        for src in active:
+            for node in routes[src]:
+                if not routes[src]:
+                    continue
+                rest = _feasible_without(problem, src, routes[src], node)
+                if not rest and len(routes[src]) > 1:
+                    continue
+                for dst in active:
+                    if dst == src:
+                        continue
+                    found = _best_insertion(problem, dst, routes[dst], node)
+                    if found is None:
+                        continue
+                    trial = list(routes)
+                    trial[src], trial[dst] = rest, found[0]
+                    length = total(trial)
+                    if length >= current - TOLERANCE or (best is not None and length >= best[0]):
+                        continue
+                    if day_balance(problem, trial) < keep - TOLERANCE:
+                        continue
+                    if problem.value(trial) < floor - TOLERANCE:
+                        continue
+                    best = (length, trial)
+        if best is None:
+            break
+        current, routes = best
+    return routes
+
+
 def balance_days(
     problem: Problem, initial: Sequence[Sequence[int]], *, ratio: float = BALANCE_RATIO
 ) -> list[list[int]]:
@@ -337,9 +385,11 @@ def balance_days(
     they fit; then, while the shortest used day's time on site is below
     ``ratio`` times the longest's, a visit moves from the longest day to the
     shortest where that narrows the gap and keeps the variety-discounted value
-    within :data:`BALANCE_TOLERANCE` of the start. Every move keeps all windows,
-    day ends and travel caps. Last, unvisited sites with a score are inserted where they fit without
-    breaking the measure. Must-visit sites stay visited; the score never drops.
+    within :data:`BALANCE_TOLERANCE` of the start; then single visits move between
+    days wherever that shortens the total walk without breaking the measure.
+    Every move keeps all windows, day ends and travel caps. Last, unvisited sites
+    with a score are inserted where they fit without breaking the measure.
+    Must-visit sites stay visited; the score never drops.
 
     Parameters
     ----------
@@ -402,7 +452,9 @@ def balance_days(
         if best is None:
             break
         _, _, _, routes[shortest], routes[longest] = best
-    # 3. offer free time to unvisited sites, keeping the measure
+    # 3. move visits between days where that shortens the total walk, keeping the measure
+    routes = _walk_less(problem, routes, active, min(ratio, day_balance(problem, routes)), floor)
+    # 4. offer free time to unvisited sites, keeping the measure
     visited = {v for r in routes for v in r}
     spare = sorted(
         (v for v in problem.customers if v not in visited and problem.score[v] > 0),
