@@ -35,6 +35,7 @@ test: lint
 bench: $(STAMP)
 	$(BIN)/python benchmarks/matrix.py
 	$(BIN)/python benchmarks/optw.py
+	$(BIN)/python benchmarks/tour_quality.py
 	$(BIN)/python benchmarks/catchments.py
 
 clean:

@@ -15,6 +15,7 @@ import io
 import json
 import os
 import pickle
+import re
 import signal
 import stat
 import tempfile
@@ -71,7 +72,11 @@ def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
 def assert_clean_failure(status: int, err: str, folder: Path, before: set[str]) -> None:
     assert status == 2, err
     assert "Traceback" not in err
-    assert len(err.strip().splitlines()) == 1, err
+    lines = err.strip().splitlines()
+    # one line names the problem, and it comes last; any line before it is a logged warning
+    errors = [line for line in lines if re.match(r"tourplanner( [a-z]+)?: error: ", line)]
+    assert len(errors) == 1 and lines[-1] == errors[0], err
+    assert all(line.startswith("tourplanner") for line in lines), err
     assert set(_names(folder)) == before, "an output or temporary file was left behind"
 
 

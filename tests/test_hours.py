@@ -91,3 +91,52 @@ def test_generated_hours_round_trip(hours, day) -> None:
     assert open_intervals(text, day, **TIEXI) == expected
     for a, b in start_windows(expected, visit_s=1800):
         assert b - a >= 0
+
+
+# Issue 8: unknown hours have a default per category; ambiguous ", " rules are named.
+
+
+def test_unknown_hours_get_a_default_window_per_category() -> None:
+    from tourplanner.hours import INDOOR_DEFAULT_HOURS, default_hours
+
+    assert default_hours("square") is None
+    assert default_hours("greenway") is None
+    assert default_hours("monument") is None
+    assert default_hours("park") == "08:00-20:00"
+    assert default_hours("museum") == INDOOR_DEFAULT_HOURS == "09:00-17:00"
+    assert default_hours("heritage") == "09:00-17:00"
+
+
+@pytest.mark.parametrize(
+    ("text", "reading"),
+    [
+        ("Tu, Fr 10:00-18:00", "Tu; Fr 10:00-18:00"),
+        ("Mo, We-Fr 09:00-17:00", "Mo; We-Fr 09:00-17:00"),
+    ],
+)
+def test_additional_rule_comma_is_warned_with_its_reading(text: str, reading: str) -> None:
+    from tourplanner.hours import ambiguity_warning
+
+    line = ambiguity_warning(
+        text, where="Site X", lat=60.17, lon=24.94, week_of=dt.date(2026, 6, 1)
+    )
+    assert line is not None
+    assert line.startswith("Site X: ") and repr(text) in line and repr(reading) in line
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Tu,Fr 10:00-18:00",
+        "Mo-Fr 08:00-18:00, Sa 09:00-12:00",  # a real additional rule with its own hours
+        "Mo-Fr 10:00-12:00, 14:00-18:00",  # two time ranges
+        "Tu-Su 09:00-16:00; PH off",
+    ],
+)
+def test_unambiguous_strings_are_not_warned(text: str) -> None:
+    from tourplanner.hours import ambiguity_warning
+
+    assert (
+        ambiguity_warning(text, where="S", lat=60.17, lon=24.94, week_of=dt.date(2026, 6, 1))
+        is None
+    )

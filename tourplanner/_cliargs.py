@@ -57,7 +57,7 @@ DURATION_FORMS = "4h, 4h30, 4.5h, 2h30m, 270m or '90 min'"
 #: The longest ``--budget``: one day.
 MAX_DURATION = dt.timedelta(hours=24)
 #: The most days one plan may have.
-MAX_DAYS = 14
+MAX_DAYS = 365
 #: The largest optimiser seed.
 MAX_SEED = 2**32 - 1
 #: The longest --time-limit, in seconds.

@@ -14,6 +14,7 @@ from tourplanner import _shell  # first: a Ctrl-C while the imports below load i
 import argparse
 import datetime as dt
 import logging
+import math
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -63,6 +64,7 @@ from tourplanner.export import (
 )
 from tourplanner.graph import MAX_AREA_KM2, load_graph, study_area
 from tourplanner.maps import resolve_tiles, tour_map, write_map
+from tourplanner.people import PACES, PROFILES, parse_interests, parse_lunch
 from tourplanner.planner import check_site_ids, plan_tour
 from tourplanner.routing import DEFAULT_MAX_SNAP_M
 from tourplanner.sites import bundled_catalogue_path, load_sites, sites_from_records
@@ -250,6 +252,56 @@ def _add_tour_options(parser: argparse.ArgumentParser, *, default_output: str) -
     parser.add_argument(
         "--force", action="store_true", help="replace output files tourplanner did not write"
     )
+    # issue 8: planning for people
+    people = parser.add_argument_group("preferences")
+    people.add_argument(
+        "--interests",
+        type=_interests,
+        metavar="CAT=W,...|PROFILE",
+        help=f"weight scores by category, e.g. museum=2,heritage=0.5, or {'/'.join(PROFILES)}",
+    )
+    people.add_argument(
+        "--pace", choices=list(PACES), default="normal", help="walking and visiting pace"
+    )
+    people.add_argument(
+        "--variety",
+        type=_share,
+        default=0.7,
+        metavar="X",
+        help="worth of the 2nd site of one category in a day (3rd: X*X...; 1: off; default 0.7)",
+    )
+    people.add_argument("--max-walk-km", type=_positive, metavar="KM", help="most walking per day")
+    people.add_argument(
+        "--lunch",
+        type=_lunch,
+        metavar="HH:MM-HH:MM/MIN",
+        help="daily meal break, e.g. 12:00-13:30/45 (at a market when one fits)",
+    )
+
+
+def _interests(text: str) -> dict[str, float]:
+    try:
+        return parse_interests(text)
+    except TourplannerError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _lunch(text: str) -> tuple[float, float, float]:
+    try:
+        return parse_lunch(text)
+    except TourplannerError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0.0 < value <= 1.0:
+        msg = f"{text!r} is not a number in (0, 1]: give e.g. 0.7, or 1 for no discount"
+        raise argparse.ArgumentTypeError(msg)
+    return value
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -474,6 +526,11 @@ def _plan_and_write(
             seed=args.seed,
             time_limit=args.time_limit,
             max_snap_m=getattr(args, "max_snap_m", DEFAULT_MAX_SNAP_M),
+            interests=args.interests,
+            pace=args.pace,
+            variety=args.variety,
+            max_walk_km=args.max_walk_km,
+            lunch=args.lunch,
         )
     ends = [stop.position for stop in leg_destinations(plan.tour)]
     areas = named_areas_for_graph(osm_file, graph) if osm_file is not None else ()

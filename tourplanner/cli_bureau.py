@@ -190,7 +190,9 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         [summarise(doc, label) for doc, label in zip(docs, labels, strict=True)]
     )
     print(render_table(table.drop(index="sites")))
-    for label, visits in zip(table.columns, table.loc["sites"].tolist(), strict=True):
+    for label, visits in zip(
+        table.columns, list(table.iloc[table.index.get_loc("sites")]), strict=True
+    ):
         print("\n".join(wrap(f"{label}: {visits!s}", terminal_width())))
     fmap = compare_map(docs, labels, table, offline=args.offline)
     with output_transaction():

@@ -9,17 +9,19 @@ neither disk nor network.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import difflib
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import geopandas as gpd
 import networkx as nx
 
 from tourplanner.errors import TourError, UnreachableSiteError
-from tourplanner.optimise import Request, check_user_order, optimise_tour
+from tourplanner.optimise import Request, check_user_order, optimise
+from tourplanner.people import check_request, describe_preferences, pace_factors
 from tourplanner.routing import DEFAULT_MAX_SNAP_M, Snapping, WalkMatrix, snap_sites, walk_matrix
 from tourplanner.tour import Tour, Visit, assemble_tour
 
@@ -88,6 +90,11 @@ def plan_tour(
     time_limit: float = 5.0,
     max_iterations: int | None = None,
     max_snap_m: float = DEFAULT_MAX_SNAP_M,
+    interests: Mapping[str, float] | None = None,
+    pace: str = "normal",
+    variety: float = 0.7,
+    max_walk_km: float | None = None,
+    lunch: tuple[float, float, float] | None = None,
 ) -> Plan:
     """Plan a walking tour.
 
@@ -120,6 +127,17 @@ def plan_tour(
         Optimiser settings.
     max_snap_m
         Sites farther than this from the network are skipped with a warning.
+    interests
+        Weight per category (see :func:`tourplanner.people.parse_interests`).
+    pace
+        ``"relaxed"``, ``"normal"`` or ``"brisk"`` (see :data:`tourplanner.people.PACES`).
+    variety
+        The k-th site of one category on one day counts ``variety ** (k - 1)``.
+    max_walk_km
+        Most walking per day.
+    lunch
+        A daily meal break ``(from, until, duration)`` in seconds (see
+        :func:`tourplanner.people.parse_lunch`).
 
     Returns
     -------
@@ -137,6 +155,19 @@ def plan_tour(
     """
     for what, ids in (("stop", stops or ()), ("must-visit", must), ("excluded", exclude)):
         check_site_ids(sites, ids, what=what)
+    check_request(
+        stops=stops,
+        must=must,
+        exclude=exclude,
+        days=days,
+        end=end,
+        round_trip=round_trip,
+        start=start,
+        interests=interests,
+        lunch=lunch,
+        max_walk_km=max_walk_km,
+    )
+    walk_factor, visit_factor = pace_factors(pace)
     check_site_ids(sites, [s for s in (start, end) if s is not None], what="start/end")
     if stops is not None and len(set(stops)) != len(stops):
         twice = next(s for s in stops if list(stops).count(s) > 1)
@@ -188,6 +219,8 @@ def plan_tour(
         msg = f"every requested stop is off the walking network ({names}): check their coordinates"
         raise UnreachableSiteError(msg)
     matrix = walk_matrix(graph, snapping)
+    if walk_factor != 1.0:
+        matrix = dataclasses.replace(matrix, duration_s=matrix.duration_s * walk_factor)
     request = Request(
         date=start_time.date(),
         start=start or (stops[0] if stops else _default_start(sites, matrix, kept)),
@@ -201,6 +234,18 @@ def plan_tour(
         seed=seed,
         time_limit=time_limit,
         max_iterations=max_iterations,
+        interests=tuple(sorted((interests or {}).items())),
+        visit_scale=visit_factor,
+        variety=variety,
+        max_walk_km=max_walk_km,
+        lunch=lunch,
+    )
+    notes = describe_preferences(
+        interests,
+        pace,
+        variety=variety if stops is None else 1.0,
+        max_walk_km=max_walk_km,
+        lunch=lunch,
     )
     if stops is not None:
         order = [request.start, *(s for s in kept if s != request.start)]
@@ -216,11 +261,27 @@ def plan_tour(
         for warning in warnings:
             logger.warning("%s", warning)
         tour = assemble_tour(
-            graph, sites, snapping, matrix, [visits], skipped=skipped, warnings=warnings
+            graph,
+            sites,
+            snapping,
+            matrix,
+            [visits],
+            skipped=skipped,
+            warnings=[*notes, *warnings],
         )
     else:
-        day_visits, left_out, _ = optimise_tour(sites, matrix, request, kept)
+        outcome = optimise(sites, matrix, request, kept)
+        for warning in outcome.warnings:
+            logger.warning("%s", warning)
         tour = assemble_tour(
-            graph, sites, snapping, matrix, day_visits, skipped=skipped, left_out=left_out
+            graph,
+            sites,
+            snapping,
+            matrix,
+            outcome.days,
+            skipped=skipped,
+            left_out=outcome.left_out,
+            warnings=[*notes, *outcome.warnings],
+            dates=[start_time.date() + dt.timedelta(days=d) for d in range(days)],
         )
     return Plan(tour=tour, snapping=snapping, matrix=matrix)

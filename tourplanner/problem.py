@@ -149,6 +149,14 @@ class Problem:
         Nodes that every solution must visit (on some day).
     excluded : frozenset of int
         Nodes that no solution may visit.
+    max_travel : tuple of float, optional
+        Per day, the most travel time a route may have (a walking cap).
+    category : tuple of int, optional
+        A category number per node, for ``variety``.
+    variety : float, default 1.0
+        In ``(0, 1]``: the k-th visit (k = 1, 2, ...) of one category on one day,
+        in decreasing order of score, is worth ``variety ** (k - 1)`` of its
+        score in :meth:`value`. 1 means plain sums.
 
     Raises
     ------
@@ -173,6 +181,9 @@ class Problem:
     day_end: tuple[float, ...]
     must_visit: frozenset[int] = field(default_factory=frozenset)
     excluded: frozenset[int] = field(default_factory=frozenset)
+    max_travel: tuple[float, ...] | None = None
+    category: tuple[int, ...] | None = None
+    variety: float = 1.0
 
     def __post_init__(self) -> None:
         travel = _frozen_array(self.travel, "travel", 2, allow_inf=True)
@@ -233,6 +244,22 @@ class Problem:
             if depots:
                 msg = f"{name} contains the start/end node {min(depots)}; remove it"
                 raise _fail(msg)
+        if self.max_travel is not None:
+            caps = tuple(float(x) for x in self.max_travel)
+            if len(caps) != len(day_start) or any(not c >= 0 for c in caps):
+                msg = f"max_travel must give one value >= 0 per day, got {self.max_travel!r}"
+                raise _fail(msg)
+            object.__setattr__(self, "max_travel", caps)
+        if self.category is not None:
+            cats = tuple(int(c) for c in self.category)
+            if len(cats) != n:
+                msg = f"category must have one entry per node ({n}), got {len(cats)}"
+                raise _fail(msg)
+            object.__setattr__(self, "category", cats)
+        if not 0.0 < float(self.variety) <= 1.0:
+            msg = f"variety must be in (0, 1], got {self.variety!r}"
+            raise _fail(msg)
+        object.__setattr__(self, "variety", float(self.variety))
         object.__setattr__(self, "travel", travel)
         object.__setattr__(self, "score", score)
         object.__setattr__(self, "service", service)
@@ -266,6 +293,33 @@ class Problem:
     def n_days(self) -> int:
         """Number of days, i.e. of routes."""
         return len(self.day_start)
+
+    def value(self, routes: Sequence[Sequence[int]]) -> float:
+        """Return the score of ``routes`` with the :attr:`variety` discount.
+
+        Examples
+        --------
+        >>> p = Problem.single_window(
+        ...     np.zeros((4, 4)), score=[0, 8, 4, 2], service=[0] * 4, open=[0] * 4,
+        ...     close=[1] * 4,
+        ... )
+        >>> p.value([[1, 2, 3]])
+        14.0
+        >>> import dataclasses
+        >>> dataclasses.replace(p, category=(0, 1, 1, 2), variety=0.5).value([[1, 2, 3]])
+        12.0
+        """
+        if self.category is None or self.variety >= 1.0:
+            return float(sum(float(self.score[v]) for route in routes for v in route))
+        total = 0.0
+        for route in routes:
+            by_cat: dict[int, list[float]] = {}
+            for v in route:
+                by_cat.setdefault(self.category[v], []).append(float(self.score[v]))
+            for scores in by_cat.values():
+                scores.sort(reverse=True)
+                total += sum(x * self.variety**k for k, x in enumerate(scores))
+        return total
 
     @property
     def customers(self) -> tuple[int, ...]:
@@ -380,7 +434,15 @@ def earliest_start(windows: NodeWindows, arrival: float) -> float | None:
 
 
 ViolationKind = Literal[
-    "days", "unknown_node", "depot", "excluded", "duplicate", "window", "day_end", "must_visit"
+    "days",
+    "unknown_node",
+    "depot",
+    "excluded",
+    "duplicate",
+    "window",
+    "day_end",
+    "must_visit",
+    "max_travel",
 ]
 
 
@@ -581,6 +643,15 @@ def _replay(
             legs.append(Leg(here, problem.end, time, leg_time, time + leg_time))
             time += leg_time
             travel_sum += leg_time
+        if problem.max_travel is not None and travel_sum > problem.max_travel[day] + TOLERANCE:
+            violations.append(
+                Violation(
+                    "max_travel",
+                    f"day {day}: travels {travel_sum:g}, more than its cap "
+                    f"{problem.max_travel[day]:g}",
+                    day=day,
+                )
+            )
         if time > problem.day_end[day] + TOLERANCE:
             violations.append(
                 Violation(

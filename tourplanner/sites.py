@@ -61,6 +61,7 @@ CATEGORIES: Final[tuple[str, ...]] = (
     "creative_park",
     "museum",
     "heritage",
+    "monument",
     "park",
     "square",
     "greenway",

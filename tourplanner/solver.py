@@ -52,6 +52,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -59,8 +60,9 @@ from numpy.typing import NDArray
 
 from tourplanner.errors import InfeasibleTourError, TourError
 from tourplanner.problem import Problem, Solution, schedule
+from tourplanner.refine import reoptimise
 
-__all__ = ["SearchParams", "solve"]
+__all__ = ["REFINE_SHARE", "TRIANGLE_CHECK_MAX", "SearchParams", "solve"]
 
 logger = logging.getLogger(__name__)
 
@@ -170,19 +172,49 @@ class _Model:
         self.must_order = sorted(self.must_groups, key=lambda g: (self.urgency[g], g))
         self.vertices = np.arange(2, self.size, dtype=np.int64)
         self.gainful = self.vertices[self.prize[2:] > 0]
-        usable = travel[(travel > 0) & (travel < _NO_PATH)]
+        # the median of (at most) 100,000 evenly spread entries: a scale, not a statistic
+        sample = travel.ravel()[:: max(1, travel.size // 100_000)]
+        usable = sample[(sample > 0) & (sample < _NO_PATH)]
         scale = np.median(usable) if usable.size else 1.0
         self.ratio_eps = 1e-3 * float(scale)
         self.metric = _satisfies_triangle_inequality(travel, self.service)
+        big = _NO_PATH * 4
+        self.cap = (
+            np.full(n_days, big) if problem.max_travel is None else np.array(problem.max_travel)
+        )
+        self.capped = problem.max_travel is not None
+        self.decay = problem.variety if problem.category is not None else 1.0
+        cats = problem.category or (0,) * problem.n_nodes
+        self.cat = np.array([cats[b] for b in base], dtype=np.int64)
+        self.cat[:2] = 0
+        self.n_cat = int(self.cat.max()) + 1
         positive = self.prize[2:][self.prize[2:] > 0]
         self.mean_prize = float(positive.mean()) if positive.size else 1.0
 
 
+#: Share of the time limit kept, after the search, for re-ordering each day's visits.
+REFINE_SHARE = 0.2
+
+#: Above this many vertices the O(n^3) triangle check is not run (assumed broken).
+TRIANGLE_CHECK_MAX = 400
+
+
 def _satisfies_triangle_inequality(travel: FloatArray, service: FloatArray) -> bool:
-    """Whether no detour through a site (its visit included) beats a direct trip."""
-    for j in range(2, travel.shape[0]):
-        detour = travel[:, j, None] + (service[j] + _EPS) + travel[None, j, :]
-        if np.any(detour < travel):
+    """Whether no detour through a site (its visit included) beats a direct trip.
+
+    Vectorised in blocks of intermediate sites (about 4 million floats at a time).
+    Above :data:`TRIANGLE_CHECK_MAX` vertices the check would cost too much
+    (``n**3``); ``False`` is returned, which is always safe: the search then
+    re-checks the sites that did not fit, instead of dropping them.
+    """
+    n = travel.shape[0]
+    if n > TRIANGLE_CHECK_MAX:
+        return False
+    block = max(1, 4_000_000 // max(1, n * n))
+    for lo in range(2, n, block):
+        js = np.arange(lo, min(n, lo + block))
+        detour = travel[:, js, None] + (service[js] + _EPS)[None, :, None] + travel[None, js, :]
+        if np.any(detour < travel[:, None, :]):
             return False
     return True
 
@@ -198,11 +230,19 @@ class _Route:
     arr: FloatArray  # arrival time
     ls: FloatArray  # latest feasible start of service (rest of route allowing)
     feasible: bool
+    walk: float  # total travel time
 
     def copy(self) -> _Route:
         # Arrays are never modified in place, only replaced: share them.
         return _Route(
-            self.day, self.nodes.copy(), self.r, self.dep, self.arr, self.ls, self.feasible
+            self.day,
+            self.nodes.copy(),
+            self.r,
+            self.dep,
+            self.arr,
+            self.ls,
+            self.feasible,
+            self.walk,
         )
 
 
@@ -217,6 +257,7 @@ def _timed(model: _Model, day: int, nodes: list[int]) -> _Route:
     n = r.size
     service = model.service.take(r)
     seg = model.travel[r[:-1], r[1:]]
+    walk = float(seg.sum())
     seg += service[:-1]
     off = np.empty(n)
     off[0] = 0.0
@@ -232,8 +273,8 @@ def _timed(model: _Model, day: int, nodes: list[int]) -> _Route:
     arr = np.empty(n)
     arr[0] = start[0]
     np.add(start[:-1], seg, out=arr[1:])
-    feasible = bool((start <= close + _EPS).all())
-    return _Route(day, nodes, r, start + service, arr, ls, feasible)
+    feasible = bool((start <= close + _EPS).all()) and walk <= model.cap[day] + _EPS
+    return _Route(day, nodes, r, start + service, arr, ls, feasible, walk)
 
 
 class _State:
@@ -246,6 +287,10 @@ class _State:
 
     def copy(self) -> _State:
         return _State([r.copy() for r in self.routes], self.used.copy(), self.score)
+
+    def walking(self, model: _Model) -> float:
+        """Total travel time of the routes."""
+        return float(sum(model.travel[r.r[:-1], r.r[1:]].sum() for r in self.routes))
 
 
 class _Gaps:
@@ -264,6 +309,7 @@ class _Gaps:
             self.route = np.zeros(n, dtype=np.int64)
             self.pos = np.arange(n, dtype=np.int64)
             self.days = np.full(n, route.day, dtype=np.int64)
+            self.walk = np.full(n, route.walk)
         else:
             self.origin = np.concatenate([r.r[:-1] for r in routes])
             self.dest = np.concatenate([r.r[1:] for r in routes])
@@ -275,6 +321,7 @@ class _Gaps:
             )
             self.pos = np.concatenate([np.arange(len(r.nodes) - 1, dtype=np.int64) for r in routes])
             self.days = np.array([r.day for r in routes], dtype=np.int64)[self.route]
+            self.walk = np.array([r.walk for r in routes])[self.route]
 
 
 class _Engine:
@@ -298,9 +345,32 @@ class _Engine:
         else:
             begin = np.maximum(arrive, m.opening.take(gaps.days, axis=0).take(cand, axis=1))
             ok = begin <= m.closing.take(gaps.days, axis=0).take(cand, axis=1) + _EPS
-        back = begin + m.service[cand] + m.travel_t.take(gaps.dest, axis=0).take(cand, axis=1)
+        out = m.travel_t.take(gaps.dest, axis=0).take(cand, axis=1)
+        back = begin + m.service[cand] + out
         ok &= back <= gaps.ls[:, None] + _EPS
+        if m.capped:
+            detour = arrive - gaps.dep[:, None] + out - m.travel[gaps.origin, gaps.dest][:, None]
+            ok &= gaps.walk[:, None] + detour <= m.cap[gaps.days][:, None] + _EPS
         return ok, back - gaps.arr[:, None]
+
+    def rescore(self, state: _State) -> None:
+        """Recompute the score with the variety discount (no-op without it)."""
+        m = self.m
+        if m.decay >= 1.0:
+            return
+        total = 0.0
+        for route in state.routes:
+            inner = route.r[1:-1]
+            if not inner.size:
+                continue
+            order = np.lexsort((-m.prize[inner], m.cat[inner]))
+            cats = m.cat[inner][order]
+            prizes = m.prize[inner][order]
+            first = np.r_[True, cats[1:] != cats[:-1]]
+            starts = np.maximum.accumulate(np.where(first, np.arange(cats.size), 0))
+            rank = np.arange(cats.size) - starts
+            total += float((prizes * m.decay**rank).sum())
+        state.score = total
 
     def _insert(self, state: _State, route_index: int, pos: int, v: int) -> None:
         route = state.routes[route_index]
@@ -308,6 +378,7 @@ class _Engine:
         state.routes[route_index] = _timed(self.m, route.day, route.nodes)
         state.used[self.m.group[v]] = True
         state.score += float(self.m.prize[v])
+        self.rescore(state)
 
     def place(self, state: _State, group: int, *, explore: bool = False) -> bool:
         """Insert a copy of site ``group`` where it delays the route least.
@@ -364,7 +435,14 @@ class _Engine:
             recheck = not m.metric
             np.maximum(shift, 0.0, out=shift)
             shift += m.ratio_eps
-            ratio = np.where(ok, m.prize_sq[cand] / shift, -1.0)
+            if m.decay < 1.0:
+                counts = np.zeros((len(state.routes), m.n_cat))
+                for i, route in enumerate(state.routes):
+                    np.add.at(counts[i], m.cat[route.r[1:-1]], 1.0)
+                worth = m.prize[cand] * m.decay ** counts[gaps.route][:, m.cat[cand]]
+                ratio = np.where(ok, worth**2 / shift, -1.0)
+            else:
+                ratio = np.where(ok, m.prize_sq[cand] / shift, -1.0)
             if noise > 0:
                 ratio *= 1.0 + noise * self.rng.random(cand.size)
             g, j = divmod(int(np.argmax(ratio)), cand.size)
@@ -394,6 +472,11 @@ class _Engine:
             begin = np.maximum(arrive, m.opening[route.day, cand])
             back = begin + m.service[cand] + m.travel_t.take(r[2:], axis=0).take(cand, axis=1)
             ok = (begin <= m.closing[route.day, cand] + _EPS) & (back <= route.ls[2:, None] + _EPS)
+            if m.capped:
+                into = arrive - route.dep[:-2, None]
+                out = m.travel_t.take(r[2:], axis=0).take(cand, axis=1)
+                legs = m.travel[r[:-2], r[1:-1]] + m.travel[r[1:-1], r[2:]]
+                ok &= route.walk + into + out - legs[:, None] <= m.cap[route.day] + _EPS
             ok &= ~m.must[r[1:-1]][:, None]
             gain = np.where(ok, m.prize[cand][None, :] - m.prize[r[1:-1]][:, None], -1.0)
             q, j = divmod(int(np.argmax(gain)), cand.size)
@@ -410,6 +493,7 @@ class _Engine:
         state.used[m.group[old]] = False
         state.used[m.group[v]] = True
         state.score += float(m.prize[v] - m.prize[old])
+        self.rescore(state)
         return True
 
     def remove(self, state: _State, route_index: int, positions: list[int]) -> None:
@@ -429,6 +513,7 @@ class _Engine:
             state.used[m.group[nodes[p]]] = False
             state.score -= float(m.prize[nodes[p]])
         state.routes[route_index] = new
+        self.rescore(state)
 
     def improve(self, state: _State, noise: float) -> bool:
         """Fill, then replace and refill until no replacement gains.
@@ -486,14 +571,16 @@ def _check_must_visit_alone(problem: Problem, model: _Model) -> None:
             raise InfeasibleTourError(msg)
 
 
-def _place_must_visits(engine: _Engine, params: SearchParams, deadline: float) -> _State:
+def _place_must_visits(
+    engine: _Engine, params: SearchParams, deadline: float, clock: Callable[[], float]
+) -> _State:
     """Insert all must-visit sites (cheapest insertion, randomised retries)."""
     m = engine.m
     groups = m.must_order
     failures = dict.fromkeys(groups, 0)
     tries = 0
     for attempt in range(max(1, params.construction_tries)):
-        if attempt and time.perf_counter() > deadline:
+        if attempt and clock() > deadline:
             break
         tries += 1
         order = groups
@@ -523,6 +610,7 @@ def solve(
     seed: int = 0,
     max_iterations: int | None = None,
     params: SearchParams | None = None,
+    clock: Callable[[], float] = time.perf_counter,
 ) -> Solution:
     """Plan one route per day that maximises the total score.
 
@@ -542,6 +630,12 @@ def solve(
         stopped by ``time_limit`` alone, it depends on the machine's speed.
     params : SearchParams, optional
         Algorithm tuning; the defaults suit most problems.
+    clock : callable, default time.perf_counter
+        The clock the time limit is measured on (seconds). The budget starts
+        when :func:`solve` is called, so the preparation of the model counts;
+        the search checks it before every iteration and stops at
+        ``1 - REFINE_SHARE`` of it, leaving the rest to re-order the days
+        (:func:`tourplanner.refine.reoptimise`). Tests pass a fake clock.
 
     Returns
     -------
@@ -573,8 +667,10 @@ def solve(
         msg = f"time_limit ({time_limit}) and max_iterations ({max_iterations}) must be >= 0"
         raise TourError(msg)
     params = SearchParams() if params is None else params
-    t0 = time.perf_counter()
+    t0 = clock()
     deadline = t0 + time_limit
+    # the last share of the budget is kept for re-ordering the days (refine.reoptimise)
+    search_deadline = t0 + (1.0 - REFINE_SHARE) * time_limit
     model = _Model(problem)
     for d in range(problem.n_days):
         if not _timed(model, d, [0, 1]).feasible:
@@ -586,24 +682,26 @@ def solve(
     _check_must_visit_alone(problem, model)
     rng = np.random.default_rng(seed)
     engine = _Engine(model, rng)
-    seed_state = _place_must_visits(engine, params, t0 + 0.5 * time_limit)
+    seed_state = _place_must_visits(engine, params, t0 + 0.5 * time_limit, clock)
     current = seed_state.copy()
     engine.improve(current, 0.0)
     best = current.copy()
+    best_walk = best.walking(model)
     temperature0 = params.temperature * model.mean_prize
     seg_len, seg_pos, stale = 1, 0, 0
     iteration = 0
     # Every site with a score visited: nothing left to gain.
     ceiling = float(sum(problem.score[node] for node in model.customers))
     while max_iterations is None or iteration < max_iterations:
-        now = time.perf_counter()
-        if now >= deadline or best.score >= ceiling - 1e-9:
+        now = clock()
+        if now >= search_deadline or best.score >= ceiling - 1e-9:
             break
         iteration += 1
         if max_iterations is not None:
             progress = iteration / max_iterations
         else:
-            progress = (now - t0) / time_limit if time_limit > 0 else 1.0
+            span = search_deadline - t0
+            progress = (now - t0) / span if span > 0 else 1.0
         candidate = current.copy()
         by_segment = rng.random() < params.segment_share
         for index, route in enumerate(candidate.routes):
@@ -635,8 +733,12 @@ def solve(
             if seg_len > longest // 2 + 1:
                 seg_len = 1
         if current.score > best.score + 1e-9:
-            best = current.copy()
+            best, best_walk = current.copy(), current.walking(model)
             logger.debug("iteration %d: best score %g", iteration, best.score)
+        elif current.score > best.score - 1e-9 and current is candidate:
+            walk = current.walking(model)
+            if walk < best_walk - 1e-9:  # same score, less walking
+                best, best_walk = current.copy(), walk
         if stale > params.restart_after:
             current = best.copy()
             if rng.random() < params.scratch_share:
@@ -647,8 +749,8 @@ def solve(
     logger.info(
         "solve: %d iterations in %.2f s, score %g",
         iteration,
-        time.perf_counter() - t0,
+        clock() - t0,
         best.score,
     )
     routes = [[int(model.base[v]) for v in route.nodes[1:-1]] for route in best.routes]
-    return schedule(problem, routes)
+    return schedule(problem, reoptimise(problem, routes, deadline=deadline, clock=clock))

@@ -23,7 +23,7 @@ from tourplanner.routing import Leg, OffNetworkSite, Snapping, WalkMatrix, leg_b
 __all__ = ["LeftOut", "Stop", "StopKind", "Tour", "TourDay", "Visit", "assemble_tour"]
 
 
-StopKind = Literal["start", "visit", "end"]
+StopKind = Literal["start", "visit", "end", "lunch"]
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,8 @@ class Stop:
     day
         0-based day of the tour.
     kind
-        ``"start"`` or ``"end"`` of a day, or a ``"visit"``.
+        ``"start"`` or ``"end"`` of a day (a waypoint), a ``"visit"``, or a
+        ``"lunch"`` break taken at the site (``name`` says "Lunch break at ...").
     score
         The site's interest score (counted for visits only).
     """
@@ -118,13 +119,18 @@ class Tour:
     left_out
         Candidate sites not visited, with the reason.
     warnings
-        Problems with a tour the user ordered (e.g. a stop reached when closed).
+        What the visitor must know: problems with a tour the user ordered (e.g.
+        a stop reached when closed), hours assumed or ambiguous, a start that is
+        only a waypoint, days with nothing left to visit, the settings used.
+    empty_days
+        Dates of the trip with nothing left to visit (no :class:`TourDay`).
     """
 
     days: tuple[TourDay, ...]
     skipped: tuple[OffNetworkSite, ...] = ()
     left_out: tuple[LeftOut, ...] = ()
     warnings: tuple[str, ...] = ()
+    empty_days: tuple[dt.date, ...] = ()
 
     @property
     def stops(self) -> tuple[Stop, ...]:
@@ -158,8 +164,8 @@ class Tour:
 
     @property
     def visiting_s(self) -> float:
-        """Total time on site in seconds."""
-        return float(sum(stop.visit_minutes * 60.0 for stop in self.stops))
+        """Total time on site in seconds (visits only, not meal breaks)."""
+        return float(sum(stop.visit_minutes * 60.0 for stop in self.visits))
 
     @property
     def waiting_s(self) -> float:
@@ -198,6 +204,7 @@ def assemble_tour(
     skipped: Sequence[OffNetworkSite] = (),
     left_out: Sequence[LeftOut] = (),
     warnings: Sequence[str] = (),
+    dates: Sequence[dt.date] | None = None,
 ) -> Tour:
     """Join timed visits with the catalogue and the street legs into a :class:`Tour`.
 
@@ -211,6 +218,9 @@ def assemble_tour(
         Per day, the timed stops in order.
     skipped, left_out, warnings
         Carried into the tour.
+    dates
+        The date of each day; a day without stops is then left out of
+        ``Tour.days`` and its date listed in ``Tour.empty_days``.
 
     Returns
     -------
@@ -226,8 +236,12 @@ def assemble_tour(
         msg = "a tour needs at least one stop: give site ids with --stops"
         raise TourError(msg)
     built: list[TourDay] = []
+    empty: list[dt.date] = []
     order = 0
     for day_index, visits in enumerate(days):
+        if not visits and dates is not None:
+            empty.append(dates[day_index])
+            continue
         seen: set[str] = set()
         for visit in visits:
             if visit.kind == "visit" and visit.site_id in seen:
@@ -249,7 +263,11 @@ def assemble_tour(
                 Stop(
                     order=order,
                     site_id=visit.site_id,
-                    name=str(row["name"]),
+                    name=(
+                        f"Lunch break at {row['name']}"
+                        if visit.kind == "lunch"
+                        else str(row["name"])
+                    ),
                     name_zh=str(name_zh) if isinstance(name_zh, str) else "",
                     category=str(row["category"]),
                     arrival=visit.arrival,
@@ -262,11 +280,17 @@ def assemble_tour(
                     score=float(row["score"]) if visit.kind == "visit" else 0.0,
                 )
             )
-        date = visits[0].arrival.date() if visits else built[-1].date + dt.timedelta(days=1)
+        if dates is not None:
+            date = dates[day_index]
+        elif visits:
+            date = visits[0].arrival.date()
+        else:
+            date = built[-1].date + dt.timedelta(days=1)
         built.append(TourDay(day_index, date, tuple(stops), legs))
     return Tour(
         days=tuple(built),
         skipped=tuple(skipped),
         left_out=tuple(left_out),
         warnings=tuple(warnings),
+        empty_days=tuple(empty),
     )
