@@ -7,9 +7,9 @@ import json
 
 import pytest
 
+from tourplanner.bureau_maps import compare_map
 from tourplanner.compare import (
     FOOT_WAYS,
-    comparison_map,
     comparison_table,
     read_tour,
     summarise,
@@ -79,7 +79,7 @@ def test_table_and_map(tours) -> None:
     assert list(table.columns) == ["museums", "old town"]
     assert table.loc["visits", "museums"] == 4
     assert table.loc["walking km", "old town"] == round(summaries[1].walking_km, 2)
-    html = comparison_map(docs, list(tours)).get_root().render()
+    html = compare_map(docs, list(tours), table).get_root().render()
     assert html.count("tp-compare-leg") == sum(len(p.tour.legs) for _, p, _ in tours.values())
     assert "museums" in html and "old town" in html
 

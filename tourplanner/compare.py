@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-import folium
 import pandas as pd
 
 from tourplanner._input import load_json
@@ -31,7 +30,6 @@ from tourplanner.errors import TourError
 __all__ = [
     "FOOT_WAYS",
     "TourSummary",
-    "comparison_map",
     "comparison_table",
     "read_tour",
     "summarise",
@@ -276,66 +274,3 @@ def comparison_table(summaries: Sequence[TourSummary]) -> pd.DataFrame:
         "sites": [" > ".join(s.sites) for s in summaries],
     }
     return pd.DataFrame(rows, index=[s.label for s in summaries]).T
-
-
-def comparison_map(docs: Sequence[Mapping[str, Any]], labels: Sequence[str]) -> folium.Map:
-    """Draw several tours on one map, each a switchable layer.
-
-    Parameters
-    ----------
-    docs
-        Tour documents.
-    labels
-        Their names (layer names).
-
-    Returns
-    -------
-    folium.Map
-        The map with a layer control, fitted to all tours.
-    """
-    from tourplanner.maps import _text  # noqa: PLC0415 - shared escaping helper
-
-    fmap = folium.Map(tiles="OpenStreetMap", control_scale=True)
-    fmap.get_root().header.add_child(  # type: ignore[attr-defined]
-        folium.Element(f'<meta name="generator" content="{GENERATOR}">'), name="tp_generator"
-    )
-    lats: list[float] = []
-    lons: list[float] = []
-    for number, (doc, label) in enumerate(zip(docs, labels, strict=True)):
-        colour = _COLOURS[number % len(_COLOURS)]
-        layer = folium.FeatureGroup(name=_text(label)).add_to(fmap)
-        for feature in doc["features"]:
-            props, geometry = feature["properties"], feature["geometry"]
-            if props["kind"] == "leg":
-                coords = [(lat, lon) for lon, lat in geometry["coordinates"]]
-                lats += [c[0] for c in coords]
-                lons += [c[1] for c in coords]
-                folium.PolyLine(  # type: ignore[no-untyped-call]
-                    coords,
-                    color=colour,
-                    weight=5,
-                    opacity=0.7,
-                    tooltip=folium.Tooltip(
-                        f"{_text(label)}: {props['distance_m']:.0f} m, "
-                        f"{props['duration_s'] / 60:.0f} min"
-                    ),
-                    class_name="tp-compare-leg",
-                ).add_to(layer)
-            else:
-                lon, lat = geometry["coordinates"]
-                lats.append(lat)
-                lons.append(lon)
-                folium.CircleMarker(
-                    (lat, lon),
-                    radius=7,
-                    color=colour,
-                    fill=True,
-                    fill_opacity=0.9,
-                    tooltip=folium.Tooltip(
-                        f"{_text(label)} {props['order']}. {_text(props['name'])}"
-                    ),
-                ).add_to(layer)
-    if lats:
-        fmap.fit_bounds([(min(lats), min(lons)), (max(lats), max(lons))])
-    folium.LayerControl(collapsed=False).add_to(fmap)
-    return fmap
