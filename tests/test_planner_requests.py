@@ -399,3 +399,38 @@ def test_random_requests_on_real_streets(helsinki_graph, helsinki_sites, data, c
         not isinstance(sites.loc[s, "opening_hours"], str) for s in visitable
     ):
         assert min(loads.values()) >= BALANCE_RATIO * max(loads.values()) - 1e-6
+
+
+def test_time_limit_covers_snapping_and_the_matrix(
+    helsinki_graph, helsinki_sites, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Item 6: what snapping and the walking matrix take is subtracted from --time-limit."""
+    from tourplanner import planner
+
+    now = [100.0]
+    monkeypatch.setattr(planner, "_clock", lambda: now[0])
+    real_matrix = planner.walk_matrix
+
+    def slow_matrix(*args, **kwargs):
+        now[0] += 3.25  # the preparation "takes" 3.25 s on the fake clock
+        return real_matrix(*args, **kwargs)
+
+    given: list[float] = []
+    real_optimise = planner.optimise
+
+    def spy(sites, matrix, request, candidates):
+        given.append(request.time_limit)
+        return real_optimise(sites, matrix, request, candidates)
+
+    monkeypatch.setattr(planner, "walk_matrix", slow_matrix)
+    monkeypatch.setattr(planner, "optimise", spy)
+    start = dt.datetime(2026, 6, 6, 9, 0)
+    plan = plan_tour(
+        helsinki_graph, helsinki_sites, start_time=start, time_limit=5.0, max_iterations=50
+    )
+    assert given == [pytest.approx(1.75)]
+    assert plan.tour.stops  # still a tour
+    now[0] = 100.0
+    given.clear()
+    plan_tour(helsinki_graph, helsinki_sites, start_time=start, time_limit=2.0, max_iterations=50)
+    assert given == [0.0]  # nothing left: the optimiser's construction alone

@@ -13,6 +13,7 @@ import dataclasses
 import datetime as dt
 import difflib
 import logging
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -28,6 +29,8 @@ from tourplanner.tour import Tour, Visit, assemble_tour
 __all__ = ["Plan", "check_site_ids", "plan_tour"]
 
 logger = logging.getLogger(__name__)
+#: The clock that ``time_limit`` is measured on (tests replace it).
+_clock = time.perf_counter
 
 
 @dataclass(frozen=True, eq=False)
@@ -124,7 +127,9 @@ def plan_tour(
     must, exclude
         Sites that must / must not be visited.
     seed, time_limit, max_iterations
-        Optimiser settings.
+        Optimiser settings. ``time_limit`` bounds the whole planning step: the
+        time spent snapping the sites and computing the walking matrix is
+        subtracted from it before the optimiser gets the rest.
     max_snap_m
         Sites farther than this from the network are skipped with a warning.
     interests
@@ -153,6 +158,7 @@ def plan_tour(
     InfeasibleTourError
         Must-visit sites that cannot be visited.
     """
+    started = _clock()
     for what, ids in (("stop", stops or ()), ("must-visit", must), ("excluded", exclude)):
         check_site_ids(sites, ids, what=what)
     check_request(
@@ -232,7 +238,8 @@ def plan_tour(
         must=tuple(must),
         exclude=tuple(exclude),
         seed=seed,
-        time_limit=time_limit,
+        # snapping and the matrix count against the limit: the optimiser gets what is left
+        time_limit=max(0.0, time_limit - (_clock() - started)),
         max_iterations=max_iterations,
         interests=tuple(sorted((interests or {}).items())),
         visit_scale=visit_factor,
