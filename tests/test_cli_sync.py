@@ -81,6 +81,7 @@ def test_plan_positions_sites_from_osm_and_says_so(tmp_path, helsinki_pbf, capsy
     into = [leg for leg in legs if leg["properties"]["to_id"] == "ateneum"]
     assert into[0]["properties"]["enter_by"].startswith("enter by the entrance at ")
     itinerary = (tmp_path / "tour.md").read_text("utf-8")
+    assert markdown_text("All 16 sites are positioned from OpenStreetMap.") in itinerary
     assert markdown_text(into[0]["properties"]["enter_by"]) in itinerary  # as Markdown escapes it
     centroid = sites.loc["ateneum"].geometry
     for lon, lat in ends:

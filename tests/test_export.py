@@ -382,3 +382,13 @@ def test_failed_write_leaves_no_temporary_file(tmp_path, tour, two_days, monkeyp
     assert [p.name for p in tmp_path.iterdir()] == ["tour.md"]
     assert not list(tmp_path.glob("*.tmp")) and not list(tmp_path.glob(".*"))
     assert out.read_bytes() == before
+
+
+def test_itineraries_carry_the_positions_notice_escaped(two_days) -> None:
+    notice = "Estimated positions: <b>Fengtian</b> [x](javascript:alert(1))."
+    markdown = itinerary_markdown(two_days, notice=notice)
+    html = itinerary_html(two_days, notice=notice)
+    assert "Estimated positions" in markdown and "Estimated positions" in html
+    assert "<b>" not in markdown and "](javascript:" not in markdown
+    assert "&lt;b&gt;Fengtian&lt;/b&gt;" in html and "<b>Fengtian" not in html
+    assert markdown.index("Estimated positions") < markdown.index("## Day 1")

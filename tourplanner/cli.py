@@ -555,9 +555,8 @@ def _plan_and_write(
             write_text(gpx, args.gpx, force=args.force)
         if args.itinerary is not None:
             render = _ITINERARY_TYPES[args.itinerary.suffix.lower()]
-            write_text(
-                render(plan.tour, title=title, directions=steps), args.itinerary, force=args.force
-            )
+            itinerary = render(plan.tour, title=title, directions=steps, notice=positions or None)
+            write_text(itinerary, args.itinerary, force=args.force)
     print(terminal_lines(tour_summary(plan.tour)))
     if positions:
         print(terminal_text(positions))

@@ -351,7 +351,11 @@ def _md(text: str) -> str:
 
 
 def itinerary_markdown(
-    tour: Tour, *, title: str = "Walking tour", directions: Sequence[Sequence[Step]] | None = None
+    tour: Tour,
+    *,
+    title: str = "Walking tour",
+    directions: Sequence[Sequence[Step]] | None = None,
+    notice: str | None = None,
 ) -> str:
     """Return a printable Markdown itinerary (the content of the map's panel).
 
@@ -363,6 +367,9 @@ def itinerary_markdown(
         Heading.
     directions
         Steps per leg.
+    notice
+        A paragraph under the heading (e.g. which sites are positioned from
+        OpenStreetMap and which positions are estimates).
 
     Returns
     -------
@@ -370,6 +377,8 @@ def itinerary_markdown(
         Markdown.
     """
     out = [f"<!-- generator: {GENERATOR} -->", f"# {_md(title)}", ""]
+    if notice:
+        out += [_md(notice), ""]
     out.append(_totals(tour))
     for row in _rows(tour, directions):
         if row["type"] == "day":
@@ -403,7 +412,11 @@ def itinerary_markdown(
 
 
 def itinerary_html(
-    tour: Tour, *, title: str = "Walking tour", directions: Sequence[Sequence[Step]] | None = None
+    tour: Tour,
+    *,
+    title: str = "Walking tour",
+    directions: Sequence[Sequence[Step]] | None = None,
+    notice: str | None = None,
 ) -> str:
     """Return a printable HTML itinerary (the content of the map's panel).
 
@@ -415,6 +428,9 @@ def itinerary_html(
         Heading.
     directions
         Steps per leg.
+    notice
+        A paragraph under the heading (e.g. which sites are positioned from
+        OpenStreetMap and which positions are estimates).
 
     Returns
     -------
@@ -424,6 +440,7 @@ def itinerary_html(
     e = html_text
     body = [
         f"<h1>{e(title)}</h1>",
+        *([f'<p class="notice">{e(notice)}</p>'] if notice else []),
         f"<p>{e(_totals(tour))}</p>",
     ]
     for row in _rows(tour, directions):
