@@ -38,6 +38,7 @@ __all__ = [
     "parse_days",
     "parse_duration",
     "parse_ids",
+    "parse_km",
     "parse_km2",
     "parse_metres",
     "parse_minutes_list",
@@ -389,7 +390,10 @@ def parse_seconds(text: str) -> float:
     except ValueError:
         value = -1.0
     if not 0 < value <= MAX_TIME_LIMIT_S:
-        msg = f"time limit {text[:20]!r} is not from 0 to {MAX_TIME_LIMIT_S} seconds: give e.g. 5"
+        msg = (
+            f"time limit {text[:20]!r} is not above 0 and up to {MAX_TIME_LIMIT_S} seconds: "
+            "give e.g. 5"
+        )
         raise argparse.ArgumentTypeError(msg)
     return value
 
@@ -528,11 +532,42 @@ def parse_positive_minutes(text: str) -> float:
     argparse.ArgumentTypeError
         If it is not exactly one positive number.
     """
-    values = parse_minutes_list(text)
+    try:
+        values = parse_minutes_list(text)
+    except argparse.ArgumentTypeError:
+        values = []
     if len(values) != 1 or "," in text.strip(", "):
-        msg = f"limit {text!r} is not one number of minutes: give e.g. 10"
+        msg = f"limit {text[:20]!r} is not one number of minutes above 0, up to 240: give e.g. 10"
         raise argparse.ArgumentTypeError(msg)
     return values[0]
+
+
+def parse_km(text: str) -> float:
+    """Parse a positive distance in kilometres, at most 100 (``--max-walk-km``).
+
+    Parameters
+    ----------
+    text
+        E.g. ``"8"`` or ``"6.5"``.
+
+    Returns
+    -------
+    float
+        Kilometres.
+
+    Raises
+    ------
+    argparse.ArgumentTypeError
+        If it is not a number above 0 and up to 100.
+    """
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 100:
+        msg = f"{text[:20]!r} is not a distance above 0 and up to 100 km: give e.g. 8"
+        raise argparse.ArgumentTypeError(msg)
+    return value
 
 
 def _add_global_arguments(parser: argparse.ArgumentParser, *, suppress: bool) -> None:

@@ -7,7 +7,8 @@ status: 0 success, 1 only what the command returns (``audit``'s "flagged"),
 2 a bad input or usage (:class:`~tourplanner.errors.TourplannerError`), 3 an
 unexpected internal error, reported in one line that points to ``--debug``
 (or ``TOURPLANNER_DEBUG=1``), which shows the traceback; 130 for Ctrl-C and
-143 for SIGTERM. A signal unwinds the program like an exception, so every
+143 for SIGTERM; 141, quietly, when the reader of standard output goes away
+(``| head``). A signal unwinds the program like an exception, so every
 temporary file and half-staged output is removed on the way out.
 """
 
@@ -25,6 +26,7 @@ if TYPE_CHECKING:  # nothing but os and sys is imported before the hook is insta
     from typing import Final
 
 __all__ = [
+    "EXIT_BROKEN_PIPE",
     "EXIT_INTERNAL",
     "EXIT_INTERRUPTED",
     "EXIT_TERMINATED",
@@ -40,6 +42,8 @@ EXIT_USAGE: Final = 2
 EXIT_INTERNAL: Final = 3
 EXIT_INTERRUPTED: Final = 130
 EXIT_TERMINATED: Final = 143
+#: The reader of standard output closed it (``| head``): 128 + SIGPIPE, as Unix tools end.
+EXIT_BROKEN_PIPE: Final = 141
 _MAX_MESSAGE: Final = 600
 
 
@@ -128,6 +132,11 @@ def run(command: Callable[[], int], *, debug: bool) -> int:
     except Terminated:
         print("tourplanner: terminated", file=sys.stderr)
         return EXIT_TERMINATED
+    except BrokenPipeError:
+        # the reader of our output went away (``| head``): stop quietly, as Unix tools do
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except Exception as exc:
         if debug:
             traceback.print_exc()

@@ -324,7 +324,9 @@ def tour_summary(tour: Tour, *, width: int | None = None) -> str:
                 lines.append("")
             lines.append(f"Day {day.index + 1}, {day.date:%a %d %b %Y}")
         for stop in day.stops:
-            name = stop.name + (f" ({stop.name_zh})" if stop.name_zh else "")
+            name = terminal_text(stop.name + (f" ({stop.name_zh})" if stop.name_zh else ""))
+            if stop.wait_s >= 60:
+                name += f", after waiting {round(stop.wait_s / 60)} min"
             head = f"{stop.order:>2}. {stop.arrival:%H:%M}-{stop.departure:%H:%M}  "
             body = wrap(name, max(10, width - len(head)))
             lines.append(head + body[0])
@@ -351,7 +353,7 @@ def tour_summary(tour: Tour, *, width: int | None = None) -> str:
     if tour.left_out:
         lines.append(f"Left out: {plural(len(tour.left_out), 'site')}")
         for left in tour.left_out:
-            body = wrap(f"{left.name}: {left.detail}", width - 4)
+            body = wrap(terminal_text(f"{left.name}: {left.detail}"), width - 4)
             lines.extend(("  - " if i == 0 else "    ") + part for i, part in enumerate(body))
     return "\n".join(lines)
 

@@ -37,6 +37,7 @@ from tourplanner._cliargs import (
     parse_days,
     parse_duration,
     parse_ids,
+    parse_km,
     parse_km2,
     parse_metres,
     parse_point,
@@ -64,7 +65,7 @@ from tourplanner.export import (
 )
 from tourplanner.graph import MAX_AREA_KM2, load_graph, study_area
 from tourplanner.maps import resolve_tiles, tour_map, write_map
-from tourplanner.people import PACES, PROFILES, parse_interests, parse_lunch
+from tourplanner.people import PACES, PROFILES, check_request, parse_interests, parse_lunch
 from tourplanner.planner import check_site_ids, plan_tour
 from tourplanner.routing import DEFAULT_MAX_SNAP_M
 from tourplanner.sites import bundled_catalogue_path, load_sites, sites_from_records
@@ -270,7 +271,9 @@ def _add_tour_options(parser: argparse.ArgumentParser, *, default_output: str) -
         metavar="X",
         help="worth of the 2nd site of one category in a day (3rd: X*X...; 1: off; default 0.7)",
     )
-    people.add_argument("--max-walk-km", type=_positive, metavar="KM", help="most walking per day")
+    people.add_argument(
+        "--max-walk-km", type=parse_km, metavar="KM", help="most walking per day, in km (0-100)"
+    )
     people.add_argument(
         "--lunch",
         type=_lunch,
@@ -485,6 +488,18 @@ def _plan_and_write(
         ("start/end", [p for p in (start, end) if p]),
     ):
         check_site_ids(sites, ids, what=what)
+    check_request(  # conflicting options fail before any network or file work
+        stops=args.stops,
+        must=args.must,
+        exclude=args.exclude,
+        days=args.days,
+        start=start,
+        end=end,
+        round_trip=args.round_trip,
+        interests=args.interests,
+        lunch=args.lunch,
+        max_walk_km=args.max_walk_km,
+    )
     start_time = _start_datetime(args)
     end_time = _end_datetime(args, start_time)
     if end_time is not None and end_time <= start_time:
@@ -495,6 +510,8 @@ def _plan_and_write(
         raise _UsageError(msg)
     if area is None:
         area = study_area(sites, margin_m=getattr(args, "margin_m", 500.0))
+    if notice:
+        print(notice)
     with step("loading the street network"):
         graph = load_graph(
             area,
@@ -583,7 +600,6 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         msg = "--online and --offline contradict each other: give one (the demo is offline)"
         raise _UsageError(msg)
     args.offline = not args.online  # the demo is the path for people without internet
-    print(DEMO_NOTICE)
     return _plan_and_write(
         args,
         sites_path=demo_sites_path(),

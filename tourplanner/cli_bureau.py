@@ -124,7 +124,7 @@ def _cmd_catchments(args: argparse.Namespace) -> int:
             progress=lambda done, total: bar.update(done - bar.n),
         )
     table = result.drop(columns="geometry")
-    print(render_table(table, index=False))
+    print(render_table(table, index=False, float_format=lambda v: f"{v:.2f}"))
     fmap = catchments_map(result, sites, offline=args.offline, graph=graph)
     with output_transaction():
         write_map(fmap, args.output, force=args.force)

@@ -685,6 +685,8 @@ def _not_during_your_hours(tp: TourProblem, sites: gpd.GeoDataFrame, site_id: st
     """Say whether a site is closed in the user's hours or open but too briefly for the visit."""
     row = sites.loc[site_id]
     hours = row["opening_hours"] if isinstance(row["opening_hours"], str) else None
+    if hours is None:  # planned inside its category's default window, so judged by it too
+        hours = default_hours(str(row["category"]))
     first, last = tp.problem.day_start[0], tp.problem.day_end[0]
     overlaps = [
         (lo, hi)

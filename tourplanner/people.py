@@ -20,11 +20,13 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import math
 from collections.abc import Mapping, Sequence
 from typing import Final
 
 from tourplanner.errors import TourError
+from tourplanner.sites import CATEGORIES
 
 __all__ = [
     "PACES",
@@ -86,6 +88,14 @@ def parse_interests(text: str) -> dict[str, float]:
             msg = (
                 f"--interests item {item.strip()!r} is not CATEGORY=WEIGHT with a weight >= 0: "
                 f"write e.g. museum=2,heritage=0.5 or a profile ({profiles})"
+            )
+            raise TourError(msg)
+        if name not in CATEGORIES:
+            close = difflib.get_close_matches(name, CATEGORIES, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            msg = (
+                f"--interests category {name[:40]!r} is not a catalogue category: {hint}"
+                f"use one of {', '.join(CATEGORIES)}"
             )
             raise TourError(msg)
         weights[name] = weight
