@@ -16,8 +16,9 @@ from tourplanner.people import (
     parse_interests,
     parse_lunch,
 )
+from tourplanner.sites import CATEGORIES
 
-NAMES = st.from_regex(r"[a-z_]{1,12}", fullmatch=True)
+NAMES = st.sampled_from(CATEGORIES)
 
 
 @given(st.dictionaries(NAMES, st.floats(0, 100, allow_nan=False), min_size=1, max_size=5))
@@ -28,7 +29,9 @@ def test_interests_round_trip(weights: dict[str, float]) -> None:
     assert parse_interests(text) == weights
 
 
-@pytest.mark.parametrize("text", ["museum", "museum=-1", "museum=nan", "=2", "museum=2,x"])
+@pytest.mark.parametrize(
+    "text", ["museum", "museum=-1", "museum=nan", "=2", "museum=2,x", "musuem=2", "x" * 5000 + "=1"]
+)
 def test_bad_interests_are_refused(text: str) -> None:
     with pytest.raises(TourError, match="--interests"):
         parse_interests(text)
@@ -105,3 +108,8 @@ def test_compatible_requests_pass_and_are_described() -> None:
         "Walking capped at 3 km a day",
         "Meal break of 45 min between 12:00 and 13:30, at a market when one fits",
     ]
+
+
+def test_a_misspelt_interest_gets_a_did_you_mean() -> None:
+    with pytest.raises(TourError, match="did you mean 'museum'"):
+        parse_interests("musuem=2")
