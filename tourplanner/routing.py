@@ -40,13 +40,14 @@ import math
 import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 import geopandas as gpd
 import networkx as nx
 import numpy as np
 import numpy.typing as npt
 import osmnx as ox
+import pandas as pd
 import pyproj
 import shapely
 from scipy.sparse import csr_matrix
@@ -227,6 +228,30 @@ class WalkMatrix:
     _nodes: npt.NDArray[np.int64] = field(repr=False)
     _predecessors: npt.NDArray[np.int32] = field(repr=False)
     _layout: _Layout | None = field(default=None, repr=False)
+
+    def to_frame(self, values: Literal["distance_m", "duration_s"] = "duration_s") -> pd.DataFrame:
+        """Return the matrix as a DataFrame labelled by site id.
+
+        Parameters
+        ----------
+        values
+            ``"duration_s"`` (walking seconds) or ``"distance_m"`` (metres).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Rows ``from`` and columns ``to`` (site ids); ``inf`` where a site
+            cannot be reached. A copy: changing it leaves the matrix alone.
+        """
+        if values not in ("distance_m", "duration_s"):
+            msg = f"values {values!r} is neither 'distance_m' nor 'duration_s'"
+            raise ValueError(msg)
+        data = self.distance_m if values == "distance_m" else self.duration_s
+        return pd.DataFrame(
+            np.array(data, dtype=np.float64),
+            index=pd.Index(self.site_ids, name="from", dtype=object),
+            columns=pd.Index(self.site_ids, name="to", dtype=object),
+        )
 
 
 @dataclass(frozen=True)
