@@ -38,7 +38,7 @@ import itertools
 import logging
 import math
 import weakref
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
@@ -68,6 +68,7 @@ __all__ = [
     "leg_between",
     "snap_sites",
     "walk_matrix",
+    "walks_to",
 ]
 
 logger = logging.getLogger(__name__)
@@ -725,6 +726,52 @@ def walk_matrix(graph: nx.MultiDiGraph, snapping: Snapping) -> WalkMatrix:
         _predecessors=predecessors.astype(np.int32),
         _layout=layout,
     )
+
+
+def walks_to(
+    graph: nx.MultiDiGraph, snapping: Snapping, destinations: Sequence[str]
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Compute the walk from every snapped site to each of a few destinations.
+
+    One multi-source :func:`scipy.sparse.csgraph.dijkstra` from the
+    destinations only, on the reversed graph: ``len(destinations)`` searches
+    instead of one per site, and an ``(n, len(destinations))`` result instead
+    of ``(n, n)``. The values equal the matching columns of
+    :func:`walk_matrix`.
+
+    Parameters
+    ----------
+    graph
+        The walking graph the sites were snapped to.
+    snapping
+        The snapped sites.
+    destinations
+        Site ids among ``snapping.sites`` (e.g. the stations).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Distances in metres and durations in seconds, ``(n_sites,
+        n_destinations)``, rows in ``snapping.site_ids`` order; ``inf`` where
+        a destination cannot be reached.
+
+    Raises
+    ------
+    TourError
+        If a destination is not a snapped site.
+    """
+    columns = [snapping.index(site_id) for site_id in destinations]
+    matrix, _, layout = _augmented(graph, snapping)
+    reverse = matrix.transpose().tocsr()
+    if columns:
+        dist = dijkstra(reverse, directed=True, indices=layout.targets[columns])
+        distance = np.asarray(dist[:, layout.sources].T, dtype=np.float64)
+    else:
+        distance = np.zeros((len(snapping.sites), 0), dtype=np.float64)
+    for j, row in enumerate(columns):
+        distance[row, j] = 0.0
+    speed = float(graph.graph.get("walking_speed_kmh", 4.5))
+    return distance, distance / (speed / 3.6)
 
 
 def _oriented(line: LineString, start: tuple[float, float]) -> LineString:
