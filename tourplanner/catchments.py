@@ -70,10 +70,11 @@ from shapely.ops import substring
 from tourplanner.errors import TourError
 from tourplanner.routing import (
     Snapping,
+    WalkingNetwork,
     WalkMatrix,
     _augmented_csr,
-    _graph_index,
     _transformer,
+    as_network,
     walks_to,
 )
 
@@ -118,9 +119,10 @@ class _Streets:
     row: dict[tuple[int, int, int], int]  # (u, v, key) of the kept edge -> row
 
 
-def _streets(graph: nx.MultiDiGraph, crs: str) -> _Streets:
-    """Collect the streets of ``graph`` with their geometry in ``crs``."""
-    position = _graph_index(graph).position
+def _streets(network: WalkingNetwork, crs: str) -> _Streets:
+    """Collect the streets of ``network`` with their geometry in ``crs``."""
+    graph = network.graph
+    position = network.position
     lengths_by_pair: dict[tuple[int, int], list[float]] = {}
     for u, v, length in graph.edges(data="length"):
         lengths_by_pair.setdefault((u, v), []).append(float(length))
@@ -306,14 +308,14 @@ def margin_for(minutes: Sequence[float], *, speed_kmh: float, buffer_m: float = 
 
 
 def _edge_nodes(
-    graph: nx.MultiDiGraph, crs: str, area: BaseGeometry | None
+    network: WalkingNetwork, crs: str, area: BaseGeometry | None
 ) -> npt.NDArray[np.bool_]:
     """Flag the graph's nodes (sparse-index order) within :data:`EDGE_M` of the area's edge.
 
     Without an area, the one :func:`~tourplanner.graph.load_graph` recorded in
     ``graph.graph["study_area"]``; none flagged where neither is known.
     """
-    nodes = _graph_index(graph).nodes
+    graph, nodes = network.graph, network.nodes
     if area is None:
         recorded = graph.graph.get("study_area")
         if not isinstance(recorded, str):
@@ -329,7 +331,7 @@ def _edge_nodes(
 
 
 def catchments(
-    graph: nx.MultiDiGraph,
+    graph: WalkingNetwork | nx.MultiDiGraph,
     snapping: Snapping,
     origins: Sequence[str],
     minutes: Sequence[float] = (5, 10, 15),
@@ -347,8 +349,8 @@ def catchments(
     Parameters
     ----------
     graph
-        The walking graph the snapping was made on (``length`` on every edge,
-        walking speed in ``graph.graph["walking_speed_kmh"]``).
+        The walking network (or its graph: ``length`` on every edge, walking
+        speed in ``graph.graph["walking_speed_kmh"]``) the snapping was made on.
     snapping
         The sites snapped to ``graph``.
     origins
@@ -404,13 +406,14 @@ def catchments(
     if not (math.isfinite(buffer_m) and buffer_m > 0):
         msg = f"catchment buffer {buffer_m!r} m is not a positive number: give e.g. 25"
         raise TourError(msg)
-    speed = float(graph.graph.get("walking_speed_kmh", _DEFAULT_SPEED_KMH))
+    network = as_network(graph)
+    speed = float(network.graph.graph.get("walking_speed_kmh", _DEFAULT_SPEED_KMH))
     limits_m = [m * 60.0 * speed / 3.6 for m in limits]
     started = time.perf_counter()
-    matrix, nodes = _augmented_csr(graph, snapping)
-    streets = _streets(graph, snapping.crs)
+    matrix, nodes = _augmented_csr(network, snapping)
+    streets = _streets(network, snapping.crs)
     n_nodes = len(nodes)
-    at_edge = _edge_nodes(graph, snapping.crs, area)
+    at_edge = _edge_nodes(network, snapping.crs, area)
     logger.info(
         "Catchments of %d origin%s within %s min on %d streets",
         len(positions),
@@ -495,7 +498,7 @@ def coverage(
     matrix: WalkMatrix | Snapping,
     sites: gpd.GeoDataFrame,
     *,
-    graph: nx.MultiDiGraph | None = None,
+    graph: WalkingNetwork | nx.MultiDiGraph | None = None,
     stations: Sequence[str] | None = None,
     limit_minutes: float = 10.0,
 ) -> pd.DataFrame:
@@ -511,7 +514,7 @@ def coverage(
         The site catalogue (indexed by id, with ``name`` and ``category``);
         it must hold every site of the matrix.
     graph
-        The walking graph the sites were snapped to (with a snapping).
+        The walking network (or graph) the sites were snapped to (with a snapping).
     stations
         Station site ids; default every site of the matrix whose category is
         ``"station"``. Every other site of the matrix is assessed.

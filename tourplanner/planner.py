@@ -23,7 +23,15 @@ from tourplanner.errors import TourError, UnreachableSiteError
 from tourplanner.inputs import PointLike, local_time, with_point
 from tourplanner.optimise import Request, check_user_order, optimise
 from tourplanner.people import check_request, describe_preferences, pace_factors
-from tourplanner.routing import DEFAULT_MAX_SNAP_M, Snapping, WalkMatrix, snap_sites, walk_matrix
+from tourplanner.routing import (
+    DEFAULT_MAX_SNAP_M,
+    Snapping,
+    WalkingNetwork,
+    WalkMatrix,
+    as_network,
+    snap_sites,
+    walk_matrix,
+)
 from tourplanner.sites import sites_from_frame
 from tourplanner.tour import Tour, Visit, assemble_tour
 
@@ -91,7 +99,7 @@ def _default_start(sites: gpd.GeoDataFrame, matrix: WalkMatrix, candidates: Sequ
 
 
 def plan_tour(
-    graph: nx.MultiDiGraph,
+    graph: WalkingNetwork | nx.MultiDiGraph,
     sites: gpd.GeoDataFrame,
     *,
     start_time: dt.datetime,
@@ -118,7 +126,7 @@ def plan_tour(
     Parameters
     ----------
     graph
-        The prepared walking network.
+        The prepared walking network (or its graph, prepared once for this call).
     sites
         The catalogue: from :func:`tourplanner.sites.load_sites`, or any
         GeoDataFrame with a CRS and an ``id`` column, e.g. from
@@ -176,6 +184,8 @@ def plan_tour(
     InfeasibleTourError
         Must-visit sites that cannot be visited.
     """
+    network = as_network(graph)
+    graph = network.graph
     sites = sites_from_frame(sites, origin="the sites GeoDataFrame")
     sites, start = with_point(sites, start, what="start")
     sites, end = with_point(sites, end, what="end")
@@ -215,7 +225,7 @@ def plan_tour(
     wanted = [w for w in wanted if w not in exclude]
     involved = set(wanted) | {s for s in (start, end) if s} | set(stations if not start else ())
     subset = sites.loc[[i for i in sites.index if i in involved]]
-    snapping = snap_sites(graph, subset, max_distance_m=max_snap_m)
+    snapping = snap_sites(network, subset, max_distance_m=max_snap_m)
     off = {s.site_id: s for s in snapping.off_network}
     for point, what in ((start, "start"), (end, "end")):
         if point is not None and point in off:
@@ -247,7 +257,7 @@ def plan_tour(
         names = ", ".join(f"{s.site_id} ({s.name})" for s in skipped)
         msg = f"every requested stop is off the walking network ({names}): check their coordinates"
         raise UnreachableSiteError(msg)
-    matrix = walk_matrix(graph, snapping)
+    matrix = walk_matrix(network, snapping)
     if walk_factor != 1.0:
         matrix = dataclasses.replace(matrix, duration_s=matrix.duration_s * walk_factor)
     request = Request(
