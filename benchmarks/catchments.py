@@ -54,7 +54,7 @@ from shapely import Polygon
 from tourplanner.catchments import _catchment_polygons, _origin_on_street, _streets, catchments
 from tourplanner.errors import TourplannerError
 from tourplanner.graph import load_graph, study_area_from_bbox
-from tourplanner.routing import SnappedSite, _augmented_csr, _graph_index, snap_sites
+from tourplanner.routing import SnappedSite, WalkingNetwork, _augmented_csr, snap_sites
 
 T = TypeVar("T")
 
@@ -253,9 +253,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     per_origin = np.diff(np.asarray([start, *ticks]))
 
     # --- the same steps one by one: setup, then per origin the search and the polygons
-    csr_s, (matrix, nodes) = timed(lambda: _augmented_csr(graph, snapping), repeat=5)
-    streets_s, streets = timed(lambda: _streets(graph, snapping.crs), repeat=5)
-    position = _graph_index(graph).position
+    network = WalkingNetwork(graph)
+    csr_s, (matrix, nodes) = timed(lambda: _augmented_csr(network, snapping), repeat=5)
+    streets_s, streets = timed(lambda: _streets(network, snapping.crs), repeat=5)
+    position = network.position
     rows: list[dict[str, float | int | str]] = []
     for k, site_ in enumerate(snapping.sites):
         origin = _origin_on_street(streets, site_.edge, site_.offset_m)

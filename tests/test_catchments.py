@@ -139,6 +139,7 @@ def test_one_row_per_origin_and_limit(areas: gpd.GeoDataFrame) -> None:
         "minutes",
         "reached_nodes",
         "area_km2",
+        "reaches_edge",
         "geometry",
     ]
     assert areas.crs.to_epsg() == 4326

@@ -21,8 +21,10 @@ unioned in the snapping's metric (UTM) CRS; the polygon of a larger limit is
 the union of the smaller one and the new parts, so the catchments nest. The
 result is returned in WGS-84 (EPSG:4326).
 
-:func:`coverage` needs no graph: on the walking matrix it finds, for every
-site that is not a station, the station nearest by walking time.
+:func:`coverage` finds, for every site that is not a station, the station
+nearest by walking time: on the graph it searches from the stations only
+(stations x sites, :func:`tourplanner.routing.walks_to`), so it stays small at
+city size; given a walking matrix it reads the station columns.
 
 Examples
 --------
@@ -37,9 +39,12 @@ Examples
 >>> areas = catchments(G, snapping, ["ateneum"], minutes=(5, 10))
 >>> bool(areas.area_km2.is_monotonic_increasing)
 True
->>> served = coverage(walk_matrix(G, snapping), sites, limit_minutes=10)
+>>> served = coverage(snapping, sites, graph=G, limit_minutes=10)
 >>> served.columns.tolist()[:3]
 ['name', 'category', 'nearest_station']
+>>> full = coverage(walk_matrix(G, snapping), sites, limit_minutes=10)
+>>> served.nearest_station.equals(full.nearest_station)
+True
 """
 
 from __future__ import annotations
@@ -65,13 +70,15 @@ from shapely.ops import substring
 from tourplanner.errors import TourError
 from tourplanner.routing import (
     Snapping,
+    WalkingNetwork,
     WalkMatrix,
     _augmented_csr,
-    _graph_index,
     _transformer,
+    as_network,
+    walks_to,
 )
 
-__all__ = ["COVERAGE_COLUMNS", "catchments", "coverage"]
+__all__ = ["COVERAGE_COLUMNS", "EDGE_M", "catchments", "coverage", "margin_for"]
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +93,9 @@ COVERAGE_COLUMNS: Final[tuple[str, ...]] = (
     "within_limit",
 )
 _DEFAULT_SPEED_KMH: Final = 4.5
+#: A reached node this close (metres) to the edge of the study area means the
+#: walk may go on beyond it, where the graph has no streets.
+EDGE_M: Final = 30.0
 #: Slack (metres) when deciding whether a walk covers a whole street.
 _TOLERANCE_M: Final = 1e-6
 
@@ -109,9 +119,10 @@ class _Streets:
     row: dict[tuple[int, int, int], int]  # (u, v, key) of the kept edge -> row
 
 
-def _streets(graph: nx.MultiDiGraph, crs: str) -> _Streets:
-    """Collect the streets of ``graph`` with their geometry in ``crs``."""
-    position = _graph_index(graph).position
+def _streets(network: WalkingNetwork, crs: str) -> _Streets:
+    """Collect the streets of ``network`` with their geometry in ``crs``."""
+    graph = network.graph
+    position = network.position
     lengths_by_pair: dict[tuple[int, int], list[float]] = {}
     for u, v, length in graph.edges(data="length"):
         lengths_by_pair.setdefault((u, v), []).append(float(length))
@@ -274,13 +285,59 @@ def _catchment_polygons(
     return polygons
 
 
+def margin_for(minutes: Sequence[float], *, speed_kmh: float, buffer_m: float = 25.0) -> float:
+    """Return a study-area margin (metres) that holds the longest walk from any site.
+
+    Parameters
+    ----------
+    minutes
+        The walking limits.
+    speed_kmh
+        Walking speed.
+    buffer_m
+        The catchments' buffer.
+
+    Returns
+    -------
+    float
+        The longest walk plus the buffer and 100 m, at least 500 m (the
+        default margin), rounded up to 50 m.
+    """
+    longest = max(minutes, default=0.0) * 60.0 * speed_kmh / 3.6
+    return max(500.0, math.ceil((longest + buffer_m + 100.0) / 50.0) * 50.0)
+
+
+def _edge_nodes(
+    network: WalkingNetwork, crs: str, area: BaseGeometry | None
+) -> npt.NDArray[np.bool_]:
+    """Flag the graph's nodes (sparse-index order) within :data:`EDGE_M` of the area's edge.
+
+    Without an area, the one :func:`~tourplanner.graph.load_graph` recorded in
+    ``graph.graph["study_area"]``; none flagged where neither is known.
+    """
+    graph, nodes = network.graph, network.nodes
+    if area is None:
+        recorded = graph.graph.get("study_area")
+        if not isinstance(recorded, str):
+            return np.zeros(len(nodes), dtype=np.bool_)
+        area = shapely.from_wkt(recorded)
+    x = np.asarray([graph.nodes[n]["x"] for n in nodes], dtype=np.float64)
+    y = np.asarray([graph.nodes[n]["y"] for n in nodes], dtype=np.float64)
+    transform = _transformer(4326, crs)
+    mx, my = transform.transform(x, y)
+    points = shapely.points(np.asarray(mx), np.asarray(my))
+    outline = shapely.transform(area, transform.transform, interleaved=False).boundary
+    return np.asarray(shapely.dwithin(points, outline, EDGE_M), dtype=np.bool_)
+
+
 def catchments(
-    graph: nx.MultiDiGraph,
+    graph: WalkingNetwork | nx.MultiDiGraph,
     snapping: Snapping,
     origins: Sequence[str],
     minutes: Sequence[float] = (5, 10, 15),
     *,
     buffer_m: float = 25.0,
+    area: BaseGeometry | None = None,
     progress: Progress | None = None,
 ) -> gpd.GeoDataFrame:
     """Compute the area reachable on foot from each origin within each time limit.
@@ -292,8 +349,8 @@ def catchments(
     Parameters
     ----------
     graph
-        The walking graph the snapping was made on (``length`` on every edge,
-        walking speed in ``graph.graph["walking_speed_kmh"]``).
+        The walking network (or its graph: ``length`` on every edge, walking
+        speed in ``graph.graph["walking_speed_kmh"]``) the snapping was made on.
     snapping
         The sites snapped to ``graph``.
     origins
@@ -302,6 +359,11 @@ def catchments(
         Time limits in minutes (positive); repeated values count once.
     buffer_m
         Half-width in metres of the band around each reached street.
+    area
+        The study area the graph was loaded for (WGS-84), to tell when a walk
+        reaches its edge; default the area :func:`~tourplanner.graph.load_graph`
+        recorded in the graph (``graph.graph["study_area"]``, WKT). Where
+        neither is known, ``reaches_edge`` is false throughout.
     progress
         Called as ``progress(done, total)`` after each origin.
 
@@ -310,8 +372,13 @@ def catchments(
     geopandas.GeoDataFrame
         One row per origin and limit (limits ascending), with columns
         ``origin_id``, ``origin_name``, ``minutes``, ``reached_nodes`` (graph
-        nodes within the limit), ``area_km2`` and ``geometry`` (EPSG:4326).
-        For each origin the polygon of a larger limit contains the smaller ones.
+        nodes within the limit), ``area_km2``, ``reaches_edge`` and
+        ``geometry`` (EPSG:4326). For each origin the polygon of a larger
+        limit contains the smaller ones. ``reaches_edge`` is true where the
+        walk reaches a node within :data:`EDGE_M` of the study area's edge:
+        the streets beyond are not in the graph, so the polygon may be too
+        small (a warning says so; load the graph with a larger margin, see
+        :func:`margin_for`).
 
     Raises
     ------
@@ -339,12 +406,14 @@ def catchments(
     if not (math.isfinite(buffer_m) and buffer_m > 0):
         msg = f"catchment buffer {buffer_m!r} m is not a positive number: give e.g. 25"
         raise TourError(msg)
-    speed = float(graph.graph.get("walking_speed_kmh", _DEFAULT_SPEED_KMH))
+    network = as_network(graph)
+    speed = float(network.graph.graph.get("walking_speed_kmh", _DEFAULT_SPEED_KMH))
     limits_m = [m * 60.0 * speed / 3.6 for m in limits]
     started = time.perf_counter()
-    matrix, nodes = _augmented_csr(graph, snapping)
-    streets = _streets(graph, snapping.crs)
+    matrix, nodes = _augmented_csr(network, snapping)
+    streets = _streets(network, snapping.crs)
     n_nodes = len(nodes)
+    at_edge = _edge_nodes(network, snapping.crs, area)
     logger.info(
         "Catchments of %d origin%s within %s min on %d streets",
         len(positions),
@@ -370,6 +439,7 @@ def catchments(
                     "minutes": limit_min,
                     "reached_nodes": int(np.count_nonzero(distance <= limit_m)),
                     "area_km2": float(polygon.area) / 1e6,
+                    "reaches_edge": bool(np.any(at_edge & (distance <= limit_m))),
                 }
             )
             geometries.append(polygon)
@@ -377,10 +447,32 @@ def catchments(
         if progress is not None:
             progress(done, len(positions))
     logger.info("Catchments computed in %.2f s", time.perf_counter() - started)
+    cut = [r for r in records if r["reaches_edge"]]
+    if cut:
+        shortest: dict[object, object] = {}
+        for r in cut:
+            shortest.setdefault(r["origin_id"], r["minutes"])
+        which = ", ".join(f"{o} (from {m:g} min)" for o, m in shortest.items())
+        logger.warning(
+            "%d of %d catchments reach the edge of the study area, where the streets end: "
+            "%s; they may be too small: load the network with a margin well beyond "
+            "the longest walk (%.0f m), or a larger area",
+            len(cut),
+            len(records),
+            which,
+            limits_m[-1],
+        )
     frame = gpd.GeoDataFrame(
         pd.DataFrame.from_records(
             records,
-            columns=["origin_id", "origin_name", "minutes", "reached_nodes", "area_km2"],
+            columns=[
+                "origin_id",
+                "origin_name",
+                "minutes",
+                "reached_nodes",
+                "area_km2",
+                "reaches_edge",
+            ],
         ),
         geometry=geometries,
         crs=snapping.crs,
@@ -403,9 +495,10 @@ def _origin_on_street(
 
 
 def coverage(
-    matrix: WalkMatrix,
+    matrix: WalkMatrix | Snapping,
     sites: gpd.GeoDataFrame,
     *,
+    graph: WalkingNetwork | nx.MultiDiGraph | None = None,
     stations: Sequence[str] | None = None,
     limit_minutes: float = 10.0,
 ) -> pd.DataFrame:
@@ -414,10 +507,14 @@ def coverage(
     Parameters
     ----------
     matrix
-        The walking matrix among the snapped sites.
+        The snapped sites (with ``graph``): the walks are searched from the
+        stations only, stations x sites, which is what city-sized catalogues
+        need; or a walking matrix already computed among the snapped sites.
     sites
         The site catalogue (indexed by id, with ``name`` and ``category``);
         it must hold every site of the matrix.
+    graph
+        The walking network (or graph) the sites were snapped to (with a snapping).
     stations
         Station site ids; default every site of the matrix whose category is
         ``"station"``. Every other site of the matrix is assessed.
@@ -439,6 +536,8 @@ def coverage(
     TourError
         If there is no station, a station id is not in the matrix, a site of
         the matrix is not in ``sites``, or the limit is not a positive number.
+    TypeError
+        If a snapping is given without its graph.
 
     Examples
     --------
@@ -458,6 +557,9 @@ def coverage(
     if not (math.isfinite(limit_minutes) and limit_minutes > 0):
         msg = f"coverage limit {limit_minutes!r} minutes is not a positive number: give e.g. 10"
         raise TourError(msg)
+    if isinstance(matrix, Snapping) and graph is None:
+        msg = "coverage of a snapping needs the graph it was snapped to: give graph="
+        raise TypeError(msg)
     ids = list(matrix.site_ids)
     missing = [site_id for site_id in ids if site_id not in sites.index]
     if missing:
@@ -491,8 +593,13 @@ def coverage(
     rows = np.asarray([column[s] for s in ids if s not in chosen], dtype=np.int64)
     cols = np.asarray([column[s] for s in station_ids], dtype=np.int64)
     assessed = [ids[i] for i in rows]
-    seconds = np.asarray(matrix.duration_s, dtype=np.float64)[np.ix_(rows, cols)]
-    metres = np.asarray(matrix.distance_m, dtype=np.float64)[np.ix_(rows, cols)]
+    if isinstance(matrix, Snapping):
+        assert graph is not None  # checked above
+        metres, seconds = walks_to(graph, matrix, station_ids)
+        metres, seconds = metres[rows], seconds[rows]
+    else:
+        seconds = np.asarray(matrix.duration_s, dtype=np.float64)[np.ix_(rows, cols)]
+        metres = np.asarray(matrix.distance_m, dtype=np.float64)[np.ix_(rows, cols)]
     best = np.argmin(seconds, axis=1) if len(rows) else np.zeros(0, dtype=np.int64)
     picked = np.arange(len(rows))
     walk_s = seconds[picked, best]

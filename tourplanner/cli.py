@@ -110,7 +110,14 @@ _km2 = parse_km2
 _MAX_SEED = MAX_SEED
 
 
-def _add_network_options(parser: argparse.ArgumentParser) -> None:
+_MARGIN_HELP = "margin around the sites when no area is given (default 500 m, at most 20 km)"
+
+
+def _add_network_options(
+    parser: argparse.ArgumentParser,
+    *,
+    margin_help: str = _MARGIN_HELP,
+) -> None:
     group = parser.add_argument_group("street network")
     group.add_argument(
         "--osm-file",
@@ -130,7 +137,7 @@ def _add_network_options(parser: argparse.ArgumentParser) -> None:
         type=_metres(20_000.0),
         default=500.0,
         metavar="M",
-        help="margin around the sites when no area is given (default 500 m, at most 20 km)",
+        help=margin_help,
     )
     group.add_argument(
         "--max-area-km2",

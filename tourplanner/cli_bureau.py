@@ -33,7 +33,7 @@ from tourplanner.cli import _add_network_options, _area_from_file, _ids, _UsageE
 from tourplanner.errors import NetworkDataError, TourError
 from tourplanner.graph import load_graph, study_area
 from tourplanner.maps import write_map
-from tourplanner.routing import snap_sites, walk_matrix
+from tourplanner.routing import WalkingNetwork, snap_sites
 from tourplanner.sites import bundled_catalogue_path, load_sites
 
 __all__ = ["add_parsers"]
@@ -98,9 +98,11 @@ def _write_json(frame: pd.DataFrame, path: Path | None, *, force: bool) -> None:
 
 
 def _cmd_catchments(args: argparse.Namespace) -> int:
-    from tourplanner.catchments import catchments  # noqa: PLC0415
+    from tourplanner.catchments import catchments, margin_for  # noqa: PLC0415
 
     _check_outputs(args, "output", "geojson")
+    if args.margin_m is None:  # hold the longest walk from any site
+        args.margin_m = margin_for(args.minutes, speed_kmh=args.speed_kmh)
     sites, graph = _sites_and_graph(args)
     if args.origins == ["station"]:
         origins = [str(i) for i in sites.index[sites["category"] == "station"]]
@@ -113,11 +115,12 @@ def _cmd_catchments(args: argparse.Namespace) -> int:
         if unknown:
             msg = f"unknown origin id {unknown[0]!r}: run 'tourplanner sites' to list the ids"
             raise TourError(msg)
-    snapping = snap_sites(graph, sites.loc[origins], max_distance_m=args.max_snap_m)
+    network = WalkingNetwork(graph)  # prepared once for the snapping and the searches
+    snapping = snap_sites(network, sites.loc[origins], max_distance_m=args.max_snap_m)
     on_network = [o for o in origins if o in snapping.site_ids]
     with progress_bar(len(on_network), "catchments", "origin") as bar:
         result = catchments(
-            graph,
+            network,
             snapping,
             on_network,
             args.minutes,
@@ -146,11 +149,11 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
 
     _check_outputs(args, "output", "csv", "json")
     sites, graph = _sites_and_graph(args)
-    snapping = snap_sites(graph, sites, max_distance_m=args.max_snap_m)
+    network = WalkingNetwork(graph)  # prepared once for the snapping and the search
+    snapping = snap_sites(network, sites, max_distance_m=args.max_snap_m)
     for off in snapping.off_network:
         logger.warning("%s (%s) is off the walking network", off.site_id, off.name)
-    matrix = walk_matrix(graph, snapping)
-    table = coverage(matrix, sites, limit_minutes=args.limit_minutes)
+    table = coverage(snapping, sites, graph=network, limit_minutes=args.limit_minutes)
     print(render_table(table, float_format=lambda v: f"{v:.1f}"))
     outside = table[~table["within_limit"]]
     verb = "is" if len(outside) == 1 else "are"
@@ -286,7 +289,14 @@ def add_parsers(commands: Any) -> dict[str, Handler]:
         "catchments", help="areas within a walk of stations or sites (network isochrones)"
     )
     catch.add_argument("--sites", type=Path, metavar="FILE", help="catalogue (default: Tiexi)")
-    _add_network_options(catch)
+    _add_network_options(
+        catch,
+        margin_help=(
+            "margin around the sites when no area is given, at most 20 km; by default "
+            "the longest walk plus 125 m or more, at least 500 m"
+        ),
+    )
+    catch.set_defaults(margin_m=None)  # then margin_for(--minutes)
     from tourplanner.cli_sync import add_osm_positions_option  # noqa: PLC0415
 
     add_osm_positions_option(catch)

@@ -23,12 +23,12 @@ from typing import Any
 
 import gpxpy
 import gpxpy.gpx
-import opening_hours
 from shapely.geometry import mapping
 
 from tourplanner._io import GENERATOR, check_output_path, write_text_atomic
 from tourplanner._text import html_text, markdown_text, xml_text
 from tourplanner.directions import Step, leg_destinations, merge_stretches, narrate, round_distance
+from tourplanner.inputs import local_zone
 from tourplanner.tour import Tour
 
 __all__ = [
@@ -77,7 +77,7 @@ def tour_to_geojson(
                 "properties": {
                     "kind": "stop",
                     "stop_kind": stop.kind,
-                    "day": stop.day + 1,
+                    "day": stop.day,
                     "order": stop.order,
                     "site_id": stop.site_id,
                     "name": stop.name,
@@ -91,7 +91,7 @@ def tour_to_geojson(
                 },
             }
         )
-    leg_days = [day.index + 1 for day in tour.days for _ in day.legs]
+    leg_days = [day.number for day in tour.days for _ in day.legs]
     ends = leg_destinations(tour)
     for number, leg in enumerate(tour.legs, start=1):
         geometry = mapping(leg.geometry)
@@ -219,16 +219,8 @@ def write_text(text: str, path: str | Path, *, force: bool = False) -> None:
 
 
 def _zone(lon: float, lat: float) -> dt.tzinfo | None:
-    """Return the time zone at a point (opening-hours-py knows it from coordinates)."""
-    try:
-        begin, *_ = next(
-            opening_hours.OpeningHours("24/7", coords=(lat, lon)).intervals(
-                dt.datetime(2026, 1, 1), dt.datetime(2026, 1, 2)
-            )
-        )
-    except Exception:
-        return None
-    return begin.tzinfo
+    """Return the time zone at a point (see :func:`tourplanner.inputs.local_zone`)."""
+    return local_zone(lon, lat)
 
 
 def tour_to_gpx(

@@ -592,4 +592,6 @@ def load_graph(
         graph = prepare_graph(raw)
         if use_cache and _write_cache(graph, path):
             logger.info("Cached the walking network in %s", path)
-    return add_travel_times(graph, speed_kmh)
+    graph = add_travel_times(graph, speed_kmh)
+    graph.graph["study_area"] = area.wkt  # where the streets end (catchments check it)
+    return graph

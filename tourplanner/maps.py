@@ -44,10 +44,17 @@ from branca.element import Figure
 from tourplanner._io import GENERATOR, check_output_path, write_text_atomic
 from tourplanner._text import html_text
 from tourplanner.datum import wgs84_to_gcj02
-from tourplanner.directions import Step, narrate, round_distance
+from tourplanner.directions import (
+    Step,
+    leg_destinations,
+    narrate,
+    round_distance,
+    tour_directions,
+)
 from tourplanner.errors import OutputError
 from tourplanner.map_areas import area_layer
 from tourplanner.offline import inline_assets, street_lines
+from tourplanner.planner import Plan
 from tourplanner.tour import Stop, Tour
 
 __all__ = [
@@ -369,7 +376,7 @@ def _stop_facts(stop: Stop, sites: gpd.GeoDataFrame) -> list[str]:
     kind = _kind_word(stop.kind)
     what = _text(stop.category.replace("_", " "))
     if kind:
-        what += f" &middot; {_text(kind)} of day {stop.day + 1}"
+        what += f" &middot; {_text(kind)} of day {stop.day}"
     times = f"Arrive {stop.arrival:%H:%M}"
     if stop.wait_s >= 30:
         times += f", wait {format_minutes(stop.wait_s)}"
@@ -406,7 +413,7 @@ def _marker_icon(group: Sequence[Stop]) -> folium.DivIcon:
     label = "\u00b7".join(str(stop.order) for stop in group)
     width = max(28, 12 + 8 * len(label))
     colour = CATEGORY_COLOURS.get(first.category, "#333333")
-    day_colour = DAY_COLOURS[first.day % len(DAY_COLOURS)]
+    day_colour = DAY_COLOURS[(first.day - 1) % len(DAY_COLOURS)]
     orders = " ".join(str(stop.order) for stop in group)
     return folium.DivIcon(
         html=(
@@ -557,8 +564,8 @@ def _legend_html(categories: Sequence[str], days: int, kinds: Sequence[str]) -> 
 
 
 def tour_map(
-    tour: Tour,
-    sites: gpd.GeoDataFrame,
+    tour: Tour | Plan,
+    sites: gpd.GeoDataFrame | None = None,
     *,
     title: str = "Walking tour",
     notice: str | None = None,
@@ -572,10 +579,12 @@ def tour_map(
     Parameters
     ----------
     tour
-        The tour.
+        The tour, or the :class:`~tourplanner.planner.Plan` from
+        :func:`~tourplanner.planner.plan_tour` (whose catalogue and network
+        are then the defaults of ``sites`` and ``graph``).
     sites
         The catalogue the tour was planned from (descriptions, hours, the
-        other sites layer).
+        other sites layer); needed with a bare :class:`Tour`.
     title
         The page's title and the panel's heading.
     notice
@@ -586,15 +595,28 @@ def tour_map(
         Draw ``graph``'s streets instead of tiles (the page is made
         self-contained by :func:`write_map`).
     graph
-        The walking network (needed with ``offline``).
+        The walking network (needed with ``offline``, and for the default
+        directions).
     directions
-        Steps per leg (index into ``tour.legs``), shown in the panel.
+        Steps per leg (index into ``tour.legs``), shown in the panel. Default:
+        the turn-by-turn directions of every leg, worked out on ``graph``
+        (none without a graph); ``{}`` leaves them out.
 
     Returns
     -------
     folium.Map
         The map, fitted to the tour.
     """
+    if isinstance(tour, Plan):
+        sites = tour.sites if sites is None else sites
+        graph = tour.graph if graph is None else graph
+        tour = tour.tour
+    if sites is None:
+        msg = "tour_map needs the catalogue the tour was planned from: give sites, or the Plan"
+        raise ValueError(msg)
+    if directions is None and graph is not None:
+        ends = [stop.position for stop in leg_destinations(tour)]
+        directions = dict(enumerate(tour_directions(graph, tour.legs, destinations=ends)))
     lines: list[list[tuple[float, float]]] = []
     if offline:
         if graph is None:

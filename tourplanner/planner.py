@@ -21,9 +21,19 @@ import geopandas as gpd
 import networkx as nx
 
 from tourplanner.errors import TourError, UnreachableSiteError
+from tourplanner.inputs import PointLike, local_time, with_point
 from tourplanner.optimise import Request, check_user_order, optimise
 from tourplanner.people import check_request, describe_preferences, pace_factors
-from tourplanner.routing import DEFAULT_MAX_SNAP_M, Snapping, WalkMatrix, snap_sites, walk_matrix
+from tourplanner.routing import (
+    DEFAULT_MAX_SNAP_M,
+    Snapping,
+    WalkingNetwork,
+    WalkMatrix,
+    as_network,
+    snap_sites,
+    walk_matrix,
+)
+from tourplanner.sites import sites_from_frame
 from tourplanner.tour import Tour, Visit, assemble_tour
 
 __all__ = ["Plan", "check_site_ids", "plan_tour"]
@@ -35,11 +45,26 @@ _clock = time.perf_counter
 
 @dataclass(frozen=True, eq=False)
 class Plan:
-    """A planned tour with the snapping and matrix it was computed from."""
+    """A planned tour with the snapping and matrix it was computed from.
+
+    Attributes
+    ----------
+    tour
+        The tour.
+    snapping, matrix
+        The sites on the network and the walking matrix among them.
+    sites
+        The catalogue as planned (WGS-84, indexed by id, with any start/end
+        waypoint given by position).
+    graph
+        The walking network.
+    """
 
     tour: Tour
     snapping: Snapping
     matrix: WalkMatrix
+    sites: gpd.GeoDataFrame | None = None
+    graph: nx.MultiDiGraph | None = None
 
 
 def check_site_ids(sites: gpd.GeoDataFrame, ids: Sequence[str], *, what: str) -> None:
@@ -77,14 +102,14 @@ def _default_start(sites: gpd.GeoDataFrame, matrix: WalkMatrix, candidates: Sequ
 
 
 def plan_tour(
-    graph: nx.MultiDiGraph,
+    graph: WalkingNetwork | nx.MultiDiGraph,
     sites: gpd.GeoDataFrame,
     *,
     start_time: dt.datetime,
     end_time: dt.datetime | None = None,
     stops: Sequence[str] | None = None,
-    start: str | None = None,
-    end: str | None = None,
+    start: PointLike | None = None,
+    end: PointLike | None = None,
     round_trip: bool = False,
     days: int = 1,
     must: Sequence[str] = (),
@@ -104,11 +129,14 @@ def plan_tour(
     Parameters
     ----------
     graph
-        The prepared walking network.
+        The prepared walking network (or its graph, prepared once for this call).
     sites
-        The catalogue, indexed by id.
+        The catalogue: from :func:`tourplanner.sites.load_sites`, or any
+        GeoDataFrame with a CRS and an ``id`` column, e.g. from
+        ``geopandas.read_file`` (see :func:`tourplanner.sites.sites_from_frame`).
     start_time
-        The first day's date and the time of departure (each day).
+        The first day's date and the time of departure (each day): local time
+        if naive; a timezone-aware datetime is converted to the sites' zone.
     end_time
         Latest end of each day (the clock time; a value on a later date than
         ``start_time`` means after midnight). Default 18:00, or 9 hours after
@@ -117,7 +145,8 @@ def plan_tour(
         Site ids in the order to visit them (kept and only checked); ``None``
         lets the optimiser choose among all non-station sites.
     start, end
-        Where each day starts and ends (site ids). Default start: the metro
+        Where each day starts and ends: a site id, ``(lat, lon)`` in WGS-84
+        degrees or a shapely ``Point(lon, lat)`` (a waypoint). Default start: the metro
         station nearest to the best site; default end: anywhere, or the start
         with ``round_trip``.
     round_trip
@@ -151,14 +180,24 @@ def plan_tour(
 
     Raises
     ------
+    CatalogueError
+        ``sites`` is not a valid catalogue (e.g. no ``id`` column).
     TourError
-        Unknown or duplicate ids, bad times.
+        Unknown or duplicate ids, bad times or positions.
     UnreachableSiteError
         The start, the end or every stop is off the network.
     InfeasibleTourError
         Must-visit sites that cannot be visited.
     """
     started = _clock()
+    network = as_network(graph)
+    graph = network.graph
+    sites = sites_from_frame(sites, origin="the sites GeoDataFrame")
+    sites, start = with_point(sites, start, what="start")
+    sites, end = with_point(sites, end, what="end")
+    start_time = local_time(start_time, sites, what="start_time")
+    if end_time is not None:
+        end_time = local_time(end_time, sites, what="end_time")
     for what, ids in (("stop", stops or ()), ("must-visit", must), ("excluded", exclude)):
         check_site_ids(sites, ids, what=what)
     check_request(
@@ -192,7 +231,7 @@ def plan_tour(
     wanted = [w for w in wanted if w not in exclude]
     involved = set(wanted) | {s for s in (start, end) if s} | set(stations if not start else ())
     subset = sites.loc[[i for i in sites.index if i in involved]]
-    snapping = snap_sites(graph, subset, max_distance_m=max_snap_m)
+    snapping = snap_sites(network, subset, max_distance_m=max_snap_m)
     off = {s.site_id: s for s in snapping.off_network}
     for point, what in ((start, "start"), (end, "end")):
         if point is not None and point in off:
@@ -224,7 +263,7 @@ def plan_tour(
         names = ", ".join(f"{s.site_id} ({s.name})" for s in skipped)
         msg = f"every requested stop is off the walking network ({names}): check their coordinates"
         raise UnreachableSiteError(msg)
-    matrix = walk_matrix(graph, snapping)
+    matrix = walk_matrix(network, snapping)
     if walk_factor != 1.0:
         matrix = dataclasses.replace(matrix, duration_s=matrix.duration_s * walk_factor)
     request = Request(
@@ -291,4 +330,4 @@ def plan_tour(
             warnings=[*notes, *outcome.warnings],
             dates=[start_time.date() + dt.timedelta(days=d) for d in range(days)],
         )
-    return Plan(tour=tour, snapping=snapping, matrix=matrix)
+    return Plan(tour=tour, snapping=snapping, matrix=matrix, sites=sites, graph=graph)

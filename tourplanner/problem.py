@@ -43,11 +43,11 @@ __all__ = [
     "TOLERANCE",
     "DayPlan",
     "Interval",
-    "Leg",
+    "NodeTrip",
+    "NodeVisit",
     "NodeWindows",
     "Problem",
     "Solution",
-    "Stop",
     "Violation",
     "check_routes",
     "earliest_start",
@@ -474,8 +474,8 @@ class Violation:
 
 
 @dataclass(frozen=True)
-class Stop:
-    """A timed visit of one node."""
+class NodeVisit:
+    """A timed visit of one node (the solver's view; a tour's stop is ``tour.Stop``)."""
 
     node: int
     arrival: float
@@ -485,8 +485,8 @@ class Stop:
 
 
 @dataclass(frozen=True)
-class Leg:
-    """A timed trip between two consecutive nodes of a route."""
+class NodeTrip:
+    """A timed trip between two consecutive nodes (a tour's walk is ``routing.Leg``)."""
 
     origin: int
     destination: int
@@ -503,9 +503,9 @@ class DayPlan:
     ----------
     day : int
         Day index.
-    stops : tuple of Stop
+    stops : tuple of NodeVisit
         Visits in order, depots excluded.
-    legs : tuple of Leg
+    legs : tuple of NodeTrip
         Trips in order, from ``start`` to the first stop ... last stop to ``end``
         (none for an empty round trip).
     departure, arrival : float
@@ -515,8 +515,8 @@ class DayPlan:
     """
 
     day: int
-    stops: tuple[Stop, ...]
-    legs: tuple[Leg, ...]
+    stops: tuple[NodeVisit, ...]
+    legs: tuple[NodeTrip, ...]
     departure: float
     arrival: float
     score: float
@@ -574,8 +574,8 @@ def _replay(
         time = problem.day_start[day]
         departure = time
         here = problem.start
-        stops: list[Stop] = []
-        legs: list[Leg] = []
+        stops: list[NodeVisit] = []
+        legs: list[NodeTrip] = []
         score = travel_sum = wait_sum = service_sum = 0.0
         for raw in route:
             if isinstance(raw, bool) or not isinstance(raw, (int, np.integer)) or not 0 <= raw < n:
@@ -611,7 +611,7 @@ def _replay(
                 seen[node] = day
             leg_time = float(problem.travel[here, node])
             arrival = time + leg_time
-            legs.append(Leg(here, node, time, leg_time, arrival))
+            legs.append(NodeTrip(here, node, time, leg_time, arrival))
             begin = earliest_start(problem.windows[day][node], arrival)
             if begin is None:
                 windows = problem.windows[day][node]
@@ -632,7 +632,7 @@ def _replay(
             else:
                 score += float(problem.score[node])
             done = begin + float(problem.service[node])
-            stops.append(Stop(node, arrival, begin - arrival, begin, done))
+            stops.append(NodeVisit(node, arrival, begin - arrival, begin, done))
             travel_sum += leg_time
             wait_sum += begin - arrival
             service_sum += float(problem.service[node])
@@ -640,7 +640,7 @@ def _replay(
             here = node
         if stops or problem.start != problem.end:
             leg_time = float(problem.travel[here, problem.end])
-            legs.append(Leg(here, problem.end, time, leg_time, time + leg_time))
+            legs.append(NodeTrip(here, problem.end, time, leg_time, time + leg_time))
             time += leg_time
             travel_sum += leg_time
         if problem.max_travel is not None and travel_sum > problem.max_travel[day] + TOLERANCE:

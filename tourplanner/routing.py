@@ -37,16 +37,16 @@ import functools
 import itertools
 import logging
 import math
-import weakref
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 import geopandas as gpd
 import networkx as nx
 import numpy as np
 import numpy.typing as npt
 import osmnx as ox
+import pandas as pd
 import pyproj
 import shapely
 from scipy.sparse import csr_matrix
@@ -64,9 +64,12 @@ __all__ = [
     "SnappedSite",
     "Snapping",
     "WalkMatrix",
+    "WalkingNetwork",
+    "as_network",
     "leg_between",
     "snap_sites",
     "walk_matrix",
+    "walks_to",
 ]
 
 logger = logging.getLogger(__name__)
@@ -228,6 +231,30 @@ class WalkMatrix:
     _predecessors: npt.NDArray[np.int32] = field(repr=False)
     _layout: _Layout | None = field(default=None, repr=False)
 
+    def to_frame(self, values: Literal["distance_m", "duration_s"] = "duration_s") -> pd.DataFrame:
+        """Return the matrix as a DataFrame labelled by site id.
+
+        Parameters
+        ----------
+        values
+            ``"duration_s"`` (walking seconds) or ``"distance_m"`` (metres).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Rows ``from`` and columns ``to`` (site ids); ``inf`` where a site
+            cannot be reached. A copy: changing it leaves the matrix alone.
+        """
+        if values not in ("distance_m", "duration_s"):
+            msg = f"values {values!r} is neither 'distance_m' nor 'duration_s'"
+            raise ValueError(msg)
+        data = self.distance_m if values == "distance_m" else self.duration_s
+        return pd.DataFrame(
+            np.array(data, dtype=np.float64),
+            index=pd.Index(self.site_ids, name="from", dtype=object),
+            columns=pd.Index(self.site_ids, name="to", dtype=object),
+        )
+
 
 @dataclass(frozen=True)
 class Leg:
@@ -271,46 +298,129 @@ class _Layout:
     targets: npt.NDArray[np.int64]  # per site
 
 
-@dataclass(frozen=True, eq=False)
-class _GraphIndex:
-    """Arrays derived from a graph once and reused by every matrix and leg."""
+class WalkingNetwork:
+    """The walking network, prepared once for snapping, matrices, legs and catchments.
 
-    nodes: npt.NDArray[np.int64]
-    position: dict[int, int]
-    best: dict[tuple[int, int], tuple[float, int]]  # (u, v) -> (length, key) of shortest
-    rows: npt.NDArray[np.int64]
-    cols: npt.NDArray[np.int64]
-    weights: npt.NDArray[np.float64]
-    signature: tuple[int, int]
+    It owns the osmnx graph and everything derived from it: the node order and
+    the sparse (CSR) adjacency of shortest parallel edges, the edges projected
+    to the local UTM zone with their STRtree, and that CRS. Each derived part
+    is computed on first use and kept by this object (not in a global cache);
+    build one network and pass it to every call, e.g.
+    ``net = WalkingNetwork(load_graph(area))``. Functions that accept a
+    networkx graph instead wrap it in a new network each call.
 
+    The graph is treated as immutable: build a new network after changing it.
 
-_INDEX_CACHE: weakref.WeakKeyDictionary[nx.MultiDiGraph, _GraphIndex] = weakref.WeakKeyDictionary()
-
-
-def _graph_index(graph: nx.MultiDiGraph) -> _GraphIndex:
-    """Return the cached index of ``graph``.
-
-    Prepared graphs are treated as immutable; the node count and the identity of
-    the adjacency dict are checked as a cheap guard (counting the edges of a
-    networkx multigraph costs as much as a Dijkstra run here).
+    Parameters
+    ----------
+    graph
+        A prepared walking graph in WGS-84 (see :func:`tourplanner.graph.load_graph`).
     """
-    signature = (graph.number_of_nodes(), id(graph._adj))
-    cached = _INDEX_CACHE.get(graph)
-    if cached is not None and cached.signature == signature:
-        return cached
-    nodes = np.fromiter(graph.nodes, dtype=np.int64, count=graph.number_of_nodes())
-    position = {int(n): i for i, n in enumerate(nodes)}
-    best: dict[tuple[int, int], tuple[float, int]] = {}
-    for u, neighbours in graph.adjacency():
-        for v, keyed in neighbours.items():
-            key, data = min(keyed.items(), key=lambda item: float(item[1]["length"]))
-            best[(u, v)] = (float(data["length"]), key)
-    rows = np.fromiter((position[u] for u, _ in best), dtype=np.int64, count=len(best))
-    cols = np.fromiter((position[v] for _, v in best), dtype=np.int64, count=len(best))
-    weights = np.fromiter((w for w, _ in best.values()), dtype=np.float64, count=len(best))
-    index = _GraphIndex(nodes, position, best, rows, cols, np.maximum(weights, _EPS), signature)
-    _INDEX_CACHE[graph] = index
-    return index
+
+    def __init__(self, graph: nx.MultiDiGraph) -> None:
+        self._graph = graph
+
+    @property
+    def graph(self) -> nx.MultiDiGraph:
+        """The networkx ``MultiDiGraph`` (for osmnx and networkx users)."""
+        return self._graph
+
+    @property
+    def speed_kmh(self) -> float:
+        """The walking speed the graph's travel times use."""
+        return float(self._graph.graph.get("walking_speed_kmh", 4.5))
+
+    @functools.cached_property
+    def nodes(self) -> npt.NDArray[np.int64]:
+        """The graph's node ids; node ``nodes[i]`` is row/column ``i`` of :attr:`adjacency`."""
+        graph = self._graph
+        return np.fromiter(graph.nodes, dtype=np.int64, count=graph.number_of_nodes())
+
+    @functools.cached_property
+    def position(self) -> dict[int, int]:
+        """Row of each node id in :attr:`adjacency`."""
+        return {int(n): i for i, n in enumerate(self.nodes)}
+
+    @functools.cached_property
+    def best(self) -> dict[tuple[int, int], tuple[float, int]]:
+        """``(u, v) -> (length, key)`` of the shortest of the parallel edges."""
+        best: dict[tuple[int, int], tuple[float, int]] = {}
+        for u, neighbours in self._graph.adjacency():
+            for v, keyed in neighbours.items():
+                key, data = min(keyed.items(), key=lambda item: float(item[1]["length"]))
+                best[(u, v)] = (float(data["length"]), key)
+        return best
+
+    @functools.cached_property
+    def _coo(
+        self,
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+        best, position = self.best, self.position
+        rows = np.fromiter((position[u] for u, _ in best), dtype=np.int64, count=len(best))
+        cols = np.fromiter((position[v] for _, v in best), dtype=np.int64, count=len(best))
+        weights = np.fromiter((w for w, _ in best.values()), dtype=np.float64, count=len(best))
+        return rows, cols, np.maximum(weights, _EPS)
+
+    @property
+    def rows(self) -> npt.NDArray[np.int64]:
+        """Source row of each edge of :attr:`adjacency`."""
+        return self._coo[0]
+
+    @property
+    def cols(self) -> npt.NDArray[np.int64]:
+        """Target column of each edge of :attr:`adjacency`."""
+        return self._coo[1]
+
+    @property
+    def weights(self) -> npt.NDArray[np.float64]:
+        """Length in metres of each edge of :attr:`adjacency`."""
+        return self._coo[2]
+
+    @functools.cached_property
+    def adjacency(self) -> csr_matrix:
+        """The street graph as a sparse CSR matrix of metres (shortest parallel edge)."""
+        n = len(self.nodes)
+        return csr_matrix((self.weights, (self.rows, self.cols)), shape=(n, n))
+
+    @functools.cached_property
+    def _projected(self) -> tuple[gpd.GeoDataFrame, str]:
+        if self._graph.number_of_edges() == 0:
+            msg = "the walking network has no streets: check the OSM source and area"
+            raise UnreachableSiteError(msg)
+        edges = ox.graph_to_gdfs(self._graph, nodes=False, fill_edge_geometry=True)
+        crs = edges.estimate_utm_crs()
+        return edges.to_crs(crs), crs.to_string()
+
+    @property
+    def crs(self) -> str:
+        """The metric CRS (the local UTM zone) of :attr:`edges_m`."""
+        return self._projected[1]
+
+    @property
+    def edges_m(self) -> gpd.GeoDataFrame:
+        """The edges (indexed by ``u, v, key``) with their geometry in :attr:`crs`."""
+        return self._projected[0]
+
+    @functools.cached_property
+    def tree(self) -> shapely.STRtree:
+        """An STRtree of :attr:`edges_m`'s geometries (positions into ``edges_m``)."""
+        return shapely.STRtree(self.edges_m.geometry.to_numpy())
+
+
+def as_network(network: WalkingNetwork | nx.MultiDiGraph) -> WalkingNetwork:
+    """Return ``network`` itself, or a new :class:`WalkingNetwork` of a networkx graph.
+
+    Parameters
+    ----------
+    network
+        A prepared network, or the graph to prepare.
+
+    Returns
+    -------
+    WalkingNetwork
+        The network.
+    """
+    return network if isinstance(network, WalkingNetwork) else WalkingNetwork(network)
 
 
 @functools.lru_cache(maxsize=16)
@@ -319,7 +429,7 @@ def _transformer(source: str | int, target: str | int) -> pyproj.Transformer:
 
 
 def snap_sites(
-    graph: nx.MultiDiGraph,
+    graph: WalkingNetwork | nx.MultiDiGraph,
     sites: gpd.GeoDataFrame,
     *,
     max_distance_m: float = DEFAULT_MAX_SNAP_M,
@@ -329,7 +439,7 @@ def snap_sites(
     Parameters
     ----------
     graph
-        A prepared walking graph in WGS-84 (see :func:`tourplanner.graph.load_graph`).
+        The walking network (or its graph, prepared anew: see :class:`WalkingNetwork`).
     sites
         A site catalogue indexed by id.
     max_distance_m
@@ -345,18 +455,14 @@ def snap_sites(
     UnreachableSiteError
         If every site is off the network.
     """
-    if graph.number_of_edges() == 0:
-        msg = "the walking network has no streets: check the OSM source and area"
-        raise UnreachableSiteError(msg)
-    edges = ox.graph_to_gdfs(graph, nodes=False, fill_edge_geometry=True)
-    crs = edges.estimate_utm_crs()
-    edges_m = edges.to_crs(crs)
+    network = as_network(graph)
+    graph = network.graph
+    edges_m, crs, tree = network.edges_m, network.crs, network.tree
     points = sites.to_crs(crs)
-    tree = shapely.STRtree(edges_m.geometry.to_numpy())
     pairs, distances = tree.query_nearest(
         points.geometry.to_numpy(), return_distance=True, all_matches=False
     )
-    to_wgs = _transformer(crs.to_string(), 4326)
+    to_wgs = _transformer(crs, 4326)
     snapped: dict[str, SnappedSite] = {}
     off: dict[str, OffNetworkSite] = {}
     for site_pos, edge_pos, distance in zip(pairs[0], pairs[1], distances, strict=True):
@@ -379,7 +485,7 @@ def snap_sites(
         )
     entries: dict[str, tuple[Entry, ...]] = {}
     if "area" in sites.columns:
-        to_m = _transformer(4326, crs.to_string())
+        to_m = _transformer(4326, crs)
         for site_pos, (site_id, area) in enumerate(sites["area"].items()):
             if not isinstance(area, Polygon | MultiPolygon):
                 continue
@@ -425,7 +531,7 @@ def snap_sites(
             "check the sites' coordinates and that the street network covers them"
         )
         raise UnreachableSiteError(msg)
-    return Snapping(tuple(snapped_sites), tuple(off_sites), crs.to_string(), entries)
+    return Snapping(tuple(snapped_sites), tuple(off_sites), crs, entries)
 
 
 def _on_edge(
@@ -597,7 +703,7 @@ def _layout(snapping: Snapping, n_nodes: int) -> _Layout:
 
 
 def _augmented_csr(
-    graph: nx.MultiDiGraph, snapping: Snapping
+    graph: WalkingNetwork | nx.MultiDiGraph, snapping: Snapping
 ) -> tuple[csr_matrix, npt.NDArray[np.int64]]:
     """Build the sparse distance matrix of the graph plus the sites' virtual nodes.
 
@@ -608,10 +714,11 @@ def _augmented_csr(
 
 
 def _augmented(
-    graph: nx.MultiDiGraph, snapping: Snapping
+    graph: WalkingNetwork | nx.MultiDiGraph, snapping: Snapping
 ) -> tuple[csr_matrix, npt.NDArray[np.int64], _Layout]:
     """Return :func:`_augmented_csr`'s matrix and nodes and where each site sits in it."""
-    index = _graph_index(graph)
+    index = as_network(graph)
+    graph = index.graph
     nodes, position = index.nodes, index.position
     rows: list[int] = []
     cols: list[int] = []
@@ -666,7 +773,7 @@ def _augmented(
     return matrix, nodes, layout
 
 
-def walk_matrix(graph: nx.MultiDiGraph, snapping: Snapping) -> WalkMatrix:
+def walk_matrix(graph: WalkingNetwork | nx.MultiDiGraph, snapping: Snapping) -> WalkMatrix:
     """Compute walking distances and times among all snapped sites.
 
     One call of :func:`scipy.sparse.csgraph.dijkstra` with every site as a
@@ -675,8 +782,8 @@ def walk_matrix(graph: nx.MultiDiGraph, snapping: Snapping) -> WalkMatrix:
     Parameters
     ----------
     graph
-        The walking graph with ``length`` on every edge and the walking speed
-        in ``graph.graph["walking_speed_kmh"]`` (set by ``load_graph``).
+        The walking network (or its graph: ``length`` on every edge, the
+        walking speed in ``graph.graph["walking_speed_kmh"]``, set by ``load_graph``).
     snapping
         The sites snapped to ``graph``.
 
@@ -685,13 +792,14 @@ def walk_matrix(graph: nx.MultiDiGraph, snapping: Snapping) -> WalkMatrix:
     WalkMatrix
         Distances in metres and durations in seconds.
     """
-    matrix, nodes, layout = _augmented(graph, snapping)
+    network = as_network(graph)
+    matrix, nodes, layout = _augmented(network, snapping)
     dist, predecessors = dijkstra(
         matrix, directed=True, indices=layout.sources, return_predecessors=True
     )
     distance = np.asarray(dist[:, layout.targets], dtype=np.float64)
     np.fill_diagonal(distance, 0.0)
-    speed = float(graph.graph.get("walking_speed_kmh", 4.5))
+    speed = network.speed_kmh
     return WalkMatrix(
         site_ids=snapping.site_ids,
         distance_m=distance,
@@ -702,6 +810,53 @@ def walk_matrix(graph: nx.MultiDiGraph, snapping: Snapping) -> WalkMatrix:
     )
 
 
+def walks_to(
+    graph: WalkingNetwork | nx.MultiDiGraph, snapping: Snapping, destinations: Sequence[str]
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Compute the walk from every snapped site to each of a few destinations.
+
+    One multi-source :func:`scipy.sparse.csgraph.dijkstra` from the
+    destinations only, on the reversed graph: ``len(destinations)`` searches
+    instead of one per site, and an ``(n, len(destinations))`` result instead
+    of ``(n, n)``. The values equal the matching columns of
+    :func:`walk_matrix`.
+
+    Parameters
+    ----------
+    graph
+        The walking graph the sites were snapped to.
+    snapping
+        The snapped sites.
+    destinations
+        Site ids among ``snapping.sites`` (e.g. the stations).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Distances in metres and durations in seconds, ``(n_sites,
+        n_destinations)``, rows in ``snapping.site_ids`` order; ``inf`` where
+        a destination cannot be reached.
+
+    Raises
+    ------
+    TourError
+        If a destination is not a snapped site.
+    """
+    columns = [snapping.index(site_id) for site_id in destinations]
+    network = as_network(graph)
+    matrix, _, layout = _augmented(network, snapping)
+    reverse = matrix.transpose().tocsr()
+    if columns:
+        dist = dijkstra(reverse, directed=True, indices=layout.targets[columns])
+        distance = np.asarray(dist[:, layout.sources].T, dtype=np.float64)
+    else:
+        distance = np.zeros((len(snapping.sites), 0), dtype=np.float64)
+    for j, row in enumerate(columns):
+        distance[row, j] = 0.0
+    speed = network.speed_kmh
+    return distance, distance / (speed / 3.6)
+
+
 def _oriented(line: LineString, start: tuple[float, float]) -> LineString:
     first, last = line.coords[0], line.coords[-1]
     d_first = (first[0] - start[0]) ** 2 + (first[1] - start[1]) ** 2
@@ -709,8 +864,14 @@ def _oriented(line: LineString, start: tuple[float, float]) -> LineString:
     return line if d_first <= d_last else LineString(line.coords[::-1])
 
 
+def _shortest_edge(graph: nx.MultiDiGraph, u: int, v: int) -> tuple[float, int]:
+    """``(length, key)`` of the shortest parallel edge u -> v (:attr:`WalkingNetwork.best`)."""
+    key, data = min(graph[u][v].items(), key=lambda item: float(item[1]["length"]))
+    return float(data["length"]), key
+
+
 def leg_between(
-    graph: nx.MultiDiGraph,
+    graph: WalkingNetwork | nx.MultiDiGraph,
     snapping: Snapping,
     matrix: WalkMatrix,
     from_id: str,
@@ -721,7 +882,7 @@ def leg_between(
     Parameters
     ----------
     graph
-        The graph the matrix was computed on.
+        The network (or graph) the matrix was computed on.
     snapping
         The snapping the matrix was computed from.
     matrix
@@ -765,7 +926,8 @@ def leg_between(
 
     to_m = _transformer(4326, snapping.crs).transform
     to_wgs = _transformer(snapping.crs, 4326).transform
-    best = _graph_index(graph).best
+    if isinstance(graph, WalkingNetwork):
+        graph = graph.graph
 
     def node_of(index: int) -> int:
         return int(matrix._nodes[index])
@@ -785,7 +947,7 @@ def leg_between(
         p_site, q_site = p >= n_nodes, q >= n_nodes
         if not p_site and not q_site:
             u, v = node_of(p), node_of(q)
-            length, key = best[(u, v)]
+            length, key = _shortest_edge(graph, u, v)
             pieces.append(edge_line(u, v, key))
             walked.append((u, v, key, length))
             continue

@@ -25,8 +25,10 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import io
+import json
 import math
 import re
 from dataclasses import dataclass
@@ -53,6 +55,7 @@ __all__ = [
     "Entrance",
     "bundled_catalogue_path",
     "load_sites",
+    "sites_from_frame",
     "sites_from_records",
 ]
 
@@ -186,6 +189,77 @@ def load_sites(path: str | Path) -> gpd.GeoDataFrame:
     return sites_from_records(records, origin=str(path))
 
 
+def _json_value(value: Any) -> Any:
+    """JSON form of a cell json cannot write (dates as ISO text, numpy scalars as numbers)."""
+    if isinstance(value, pd.Timestamp) and value == value.normalize():
+        return value.date().isoformat()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, np.generic):
+        return value.item()
+    return str(value)
+
+
+def sites_from_frame(frame: Any, *, origin: str = "the GeoDataFrame") -> gpd.GeoDataFrame:
+    """Return a validated catalogue from a GeoDataFrame an analyst has at hand.
+
+    A catalogue from :func:`load_sites` (indexed by ``id``) is returned as it
+    is, converted to WGS-84 if it was reprojected. Any other GeoDataFrame,
+    e.g. ``geopandas.read_file("sites.geojson")``, is validated like a file:
+    its ``id`` column (or an index named ``id``) becomes the index, its
+    geometry is converted from the frame's CRS to WGS-84 (EPSG:4326), and
+    Polygon outlines become area sites.
+
+    Parameters
+    ----------
+    frame
+        A GeoDataFrame of sites with a CRS, ``id``, ``name`` and ``category``.
+    origin
+        How the frame is named in error messages.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The catalogue, indexed by ``id``, in EPSG:4326.
+
+    Raises
+    ------
+    CatalogueError
+        If ``frame`` is not a GeoDataFrame, has no CRS or no ``id`` column, or
+        a site is invalid (as for a file).
+    """
+    if not isinstance(frame, gpd.GeoDataFrame):
+        msg = (
+            f"sites must be a GeoDataFrame, not {type(frame).__name__}: load them with "
+            "tourplanner.load_sites or geopandas.read_file"
+        )
+        raise CatalogueError(msg)
+    if frame.crs is None:
+        msg = f"{origin} has no CRS: set it, e.g. frame.set_crs(4326) for degrees in WGS-84"
+        raise CatalogueError(msg)
+    if frame.index.name == "id" and all(c in frame.columns for c in COLUMNS):
+        return frame if frame.crs.equals("EPSG:4326") else frame.to_crs(4326)
+    if "id" not in frame.columns:
+        if frame.index.name != "id":
+            columns = ", ".join(map(str, frame.columns[:8]))
+            msg = (
+                f"{origin} has no 'id' column (columns: {columns}): add one with a unique "
+                "slug per site, or index the frame by id"
+            )
+            raise CatalogueError(msg)
+        frame = frame.reset_index()
+    frame = frame.to_crs(4326)
+    features = json.loads(frame.to_json(na="drop", drop_id=True, default=_json_value))["features"]
+    for feature in features:
+        props = feature.get("properties") or {}
+        if isinstance(props.get("entrances"), str):  # read_file leaves nested lists as text
+            with contextlib.suppress(ValueError):
+                props["entrances"] = json.loads(props["entrances"])
+    return sites_from_records(
+        _records_from_features(features, "WGS-84", origin=origin), origin=origin
+    )
+
+
 def _read_text(path: Path) -> str:
     return read_text_bounded(path, what="site catalogue", error=CatalogueError)
 
@@ -201,10 +275,16 @@ def _records_from_geojson(path: Path) -> list[dict[str, Any]]:
     if not isinstance(features, list):
         msg = f"site catalogue {path} has no 'features' list: add one Point feature per site"
         raise CatalogueError(msg)
-    file_datum = doc.get("datum", "WGS-84")
+    return _records_from_features(features, doc.get("datum", "WGS-84"), origin=str(path))
+
+
+def _records_from_features(
+    features: list[Any], file_datum: Any, *, origin: str
+) -> list[dict[str, Any]]:
+    """Return one record per GeoJSON Feature (properties plus ``lat``/``lon``/``area``)."""
     records: list[dict[str, Any]] = []
     for number, feature in enumerate(features, start=1):
-        where = f"site catalogue {path}, feature {number}"
+        where = f"site catalogue {origin}, feature {number}"
         if not isinstance(feature, dict) or feature.get("type") != "Feature":
             msg = f"{where} is not a GeoJSON Feature: give each site as a Feature"
             raise CatalogueError(msg)

@@ -10,17 +10,48 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Final, Literal
 
 import geopandas as gpd
 import networkx as nx
+import pandas as pd
+from shapely.geometry import Point
 
 from tourplanner.errors import TourError
 from tourplanner.routing import Leg, OffNetworkSite, Snapping, WalkMatrix, leg_between
 
-__all__ = ["LeftOut", "Stop", "StopKind", "Tour", "TourDay", "Visit", "assemble_tour"]
+__all__ = [
+    "TOUR_COLUMNS",
+    "LeftOut",
+    "Stop",
+    "StopKind",
+    "Tour",
+    "TourDay",
+    "Visit",
+    "assemble_tour",
+]
+
+#: Columns of :meth:`Tour.to_geodataframe`, in order (then ``geometry``).
+TOUR_COLUMNS: Final[tuple[str, ...]] = (
+    "feature",
+    "day",
+    "order",
+    "site_id",
+    "from_id",
+    "name",
+    "category",
+    "kind",
+    "arrival",
+    "departure",
+    "wait_min",
+    "visit_min",
+    "score",
+    "distance_m",
+    "walk_min",
+)
 
 
 StopKind = Literal["start", "visit", "end", "lunch"]
@@ -47,7 +78,8 @@ class Stop:
     position
         The site's ``(lon, lat)`` in WGS-84, as in the catalogue.
     day
-        0-based day of the tour.
+        The day's number, counting from 1 (as in every output: the GeoJSON
+        ``day``, "Day 1" on the map); ``tour.days[stop.day - 1]`` is its day.
     kind
         ``"start"`` or ``"end"`` of a day (a waypoint), a ``"visit"``, or a
         ``"lunch"`` break taken at the site (``name`` says "Lunch break at ...").
@@ -65,7 +97,7 @@ class Stop:
     departure: dt.datetime
     visit_minutes: float
     position: tuple[float, float]
-    day: int = 0
+    day: int = 1
     kind: StopKind = "visit"
     score: float = 0.0
 
@@ -98,12 +130,28 @@ class LeftOut:
 
 @dataclass(frozen=True)
 class TourDay:
-    """One day of a tour: its stops and the legs between them (``legs[i]``: stop i -> i+1)."""
+    """One day of a tour: its stops and the legs between them (``legs[i]``: stop i -> i+1).
+
+    Attributes
+    ----------
+    index
+        The day's position in ``Tour.days`` (from 0); :attr:`number` is the
+        day number shown everywhere (from 1).
+    date
+        The day's date.
+    stops, legs
+        The stops in order and the walks between them.
+    """
 
     index: int
     date: dt.date
     stops: tuple[Stop, ...]
     legs: tuple[Leg, ...]
+
+    @property
+    def number(self) -> int:
+        """The day number, counting from 1 (``Stop.day`` of its stops)."""
+        return self.index + 1
 
 
 @dataclass(frozen=True)
@@ -181,6 +229,85 @@ class Tour:
     def end(self) -> dt.datetime:
         """Departure from the last stop."""
         return self.stops[-1].departure
+
+    def to_geodataframe(self, layer: Literal["all", "stops", "legs"] = "all") -> gpd.GeoDataFrame:
+        """Return the stops and legs as a GeoDataFrame in WGS-84.
+
+        Parameters
+        ----------
+        layer
+            ``"stops"`` (Points), ``"legs"`` (LineStrings along the streets),
+            or ``"all"``: the stops, then the legs.
+
+        Returns
+        -------
+        geopandas.GeoDataFrame
+            One row per stop or leg, with the columns of :data:`TOUR_COLUMNS`:
+            ``feature`` (``"stop"`` or ``"leg"``), ``day`` (from 1), ``order``
+            (the stop's place in the tour, or the leg's number), ``site_id``
+            (for a leg: the site walked to) and ``from_id``, ``name``,
+            ``category``, ``kind``, ``arrival`` and ``departure`` (naive local
+            datetimes; a leg departs from one stop and arrives at the next),
+            ``wait_min``, ``visit_min``, ``score``, ``distance_m`` and
+            ``walk_min``. Columns that do not apply are missing (NaN/NaT/None).
+        """
+        rows: list[dict[str, object]] = []
+        if layer in ("all", "stops"):
+            rows += [
+                {
+                    "feature": "stop",
+                    "day": stop.day,
+                    "order": stop.order,
+                    "site_id": stop.site_id,
+                    "from_id": None,
+                    "name": stop.name,
+                    "category": stop.category,
+                    "kind": stop.kind,
+                    "arrival": stop.arrival,
+                    "departure": stop.departure,
+                    "wait_min": stop.wait_s / 60.0,
+                    "visit_min": stop.visit_minutes,
+                    "score": stop.score,
+                    "distance_m": math.nan,
+                    "walk_min": math.nan,
+                    "geometry": Point(stop.position),
+                }
+                for stop in self.stops
+            ]
+        if layer in ("all", "legs"):
+            number = 0
+            for day in self.days:
+                for i, leg in enumerate(day.legs):
+                    number += 1
+                    a, b = day.stops[i], day.stops[i + 1]
+                    rows.append(
+                        {
+                            "feature": "leg",
+                            "day": day.number,
+                            "order": number,
+                            "site_id": leg.to_id,
+                            "from_id": leg.from_id,
+                            "name": f"{a.name} to {b.name}",
+                            "category": None,
+                            "kind": "walk",
+                            "arrival": b.arrival,
+                            "departure": a.departure,
+                            "wait_min": math.nan,
+                            "visit_min": math.nan,
+                            "score": math.nan,
+                            "distance_m": leg.distance_m,
+                            "walk_min": leg.duration_s / 60.0,
+                            "geometry": leg.geometry,
+                        }
+                    )
+        frame = pd.DataFrame(rows, columns=[*TOUR_COLUMNS, "geometry"])
+        for column in ("arrival", "departure"):
+            frame[column] = pd.to_datetime(frame[column])
+        for column in ("day", "order"):
+            frame[column] = frame[column].astype("int64")
+        for column in ("wait_min", "visit_min", "score", "distance_m", "walk_min"):
+            frame[column] = frame[column].astype("float64")
+        return gpd.GeoDataFrame(frame, geometry="geometry", crs=4326)
 
 
 @dataclass(frozen=True)
@@ -275,7 +402,7 @@ def assemble_tour(
                     departure=visit.departure,
                     visit_minutes=max(0.0, minutes / 60.0),
                     position=(float(row.geometry.x), float(row.geometry.y)),
-                    day=day_index,
+                    day=day_index + 1,
                     kind=visit.kind,
                     score=float(row["score"]) if visit.kind == "visit" else 0.0,
                 )
