@@ -972,3 +972,21 @@ def test_fuzz_option_values(
     ]
     status, _, err = run([*argv, "-o", str(folder / "out.html")], capsys)
     _check_run(status, err, folder, {2})
+
+
+def test_a_closed_output_pipe_ends_quietly() -> None:
+    """``tourplanner sites | head -1``: no 'internal error', no traceback, exit 141."""
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tourplanner.cli", "sites"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # the reader goes away before the table is printed, as head would
+    err = proc.stderr.read().decode()
+    proc.stderr.close()
+    assert proc.wait(timeout=120) == 141, err
+    assert "Traceback" not in err and "internal error" not in err
