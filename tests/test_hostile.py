@@ -38,7 +38,7 @@ import tourplanner._io
 import tourplanner.cli
 import tourplanner.graph
 from tourplanner import _input
-from tourplanner._cache import CacheEntryError, read_graph, write_graph
+from tourplanner._cache import CacheEntryError, read_graph, write_graph, write_network
 from tourplanner._text import csv_cell, html_text, markdown_text, terminal_text, xml_text
 from tourplanner.cli import main
 from tourplanner.demo import demo_sites_path
@@ -753,13 +753,13 @@ def test_cache_folder_is_private_and_cached_is_logged_only_after_the_write(
     def disk_full(graph: Any, path: Path) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(tourplanner.graph, "write_graph", disk_full)
+    monkeypatch.setattr(tourplanner.graph, "write_network", disk_full)
     load_graph(area, osm_file=helsinki_pbf, cache_folder=cache)
     assert "Cached the walking network" not in caplog.text
     assert "No space left on device" in caplog.text
     assert stat.S_IMODE(cache.stat().st_mode) == 0o700
     assert stat.S_IMODE((cache / "graphs").stat().st_mode) == 0o700
-    monkeypatch.setattr(tourplanner.graph, "write_graph", write_graph)
+    monkeypatch.setattr(tourplanner.graph, "write_network", write_network)
     load_graph(area, osm_file=helsinki_pbf, cache_folder=cache)
     assert "Cached the walking network" in caplog.text
 

@@ -5,8 +5,8 @@ The library behind the ``tourplanner`` command, for notebooks and scripts::
     import tourplanner as tp
 
     sites = tp.load_sites(tp.demo_sites_path())  # or any GeoDataFrame with an id column
-    graph = tp.load_graph(tp.study_area(sites), osm_file=tp.demo_osm_path())
-    plan = tp.plan_tour(graph, sites, start_time=datetime(2026, 5, 9, 9, 30))
+    network = tp.load_network(tp.study_area(sites), osm_file=tp.demo_osm_path())
+    plan = tp.plan_tour(network, sites, start_time=datetime(2026, 5, 9, 9, 30))
     plan.tour.to_geodataframe()  # stops and legs
     tp.tour_map(plan)  # the map, with turn-by-turn directions
 
@@ -45,7 +45,7 @@ if TYPE_CHECKING:
         write_geojson,
         write_text,
     )
-    from tourplanner.graph import load_graph, study_area, study_area_from_bbox
+    from tourplanner.graph import load_graph, load_network, study_area, study_area_from_bbox
     from tourplanner.maps import tour_map, write_map
     from tourplanner.planner import Plan, plan_tour
     from tourplanner.routing import (
@@ -67,6 +67,7 @@ _HOMES: dict[str, str] = {
     "load_sites": "tourplanner.sites",
     "sites_from_frame": "tourplanner.sites",
     "load_graph": "tourplanner.graph",
+    "load_network": "tourplanner.graph",
     "study_area": "tourplanner.graph",
     "study_area_from_bbox": "tourplanner.graph",
     "DEFAULT_MAX_SNAP_M": "tourplanner.routing",
@@ -148,6 +149,7 @@ __all__ = [
     "itinerary_html",
     "itinerary_markdown",
     "load_graph",
+    "load_network",
     "load_sites",
     "plan_tour",
     "read_osm",

@@ -1,15 +1,18 @@
 """The graph cache's file format: data only, validated on load (private).
 
-A cached walking graph is one NumPy ``.npz`` archive, read with
-``allow_pickle=False`` so that loading it can never run code. Schema
-(:data:`CACHE_FORMAT` 2):
+A cached walking network (:class:`tourplanner.network.NetworkData`) is one
+NumPy ``.npz`` archive, read with ``allow_pickle=False`` so that loading it
+can never run code. Schema (:data:`CACHE_FORMAT` 3):
 
 ``meta``
     ``uint8`` bytes of a JSON object: ``format``, ``graph`` (the graph's
-    attributes, e.g. ``crs``), ``nodes`` (per node, its attributes other than
-    ``x``/``y``), ``edges`` (per edge, its attributes other than ``length``
-    and ``geometry``) and ``strongly_connected`` (true). Attribute values are
-    text, numbers, booleans or lists of those.
+    attributes, e.g. ``crs``) and ``strongly_connected`` (true).
+``attributes``
+    ``uint8`` bytes of a JSON object: ``nodes`` (per node, its attributes
+    other than ``x``/``y``) and ``edges`` (per edge, its attributes other
+    than ``length`` and ``geometry``). Attribute values are text, numbers,
+    booleans or lists of those. Only the networkx graph needs them, so they
+    are parsed and checked when it is first built, not on load.
 ``node_id`` (int64, n), ``node_xy`` (float64, n x 2)
     Node ids and their longitude/latitude.
 ``edge_uvk`` (int64, m x 3), ``edge_length`` (float64, m)
@@ -18,10 +21,12 @@ A cached walking graph is one NumPy ``.npz`` archive, read with
     Edge ``i``'s LineString is ``geom_coords[geom_offsets[i]:geom_offsets[i + 1]]``;
     an empty range means the edge has no geometry.
 
-:func:`write_graph` and :func:`read_graph` are the pair; :func:`read_graph`
-raises :class:`CacheEntryError` for anything that is not exactly such an
-archive of a strongly connected graph with finite, non-negative lengths and
-coordinates in range, and the caller rebuilds the entry from its source.
+:func:`write_network` and :func:`read_network` are the pair (and
+:func:`write_graph`/:func:`read_graph` for a networkx graph);
+:func:`read_network` raises :class:`CacheEntryError` for anything that is not
+exactly such an archive of a strongly connected graph with finite,
+non-negative lengths and coordinates in range, and the caller rebuilds the
+entry from its source.
 """
 
 from __future__ import annotations
@@ -39,18 +44,29 @@ from typing import Any, Final
 
 import networkx as nx
 import numpy as np
-import shapely
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components
 
 from tourplanner._input import MAX_DEPTH, check_json_value
+from tourplanner.network import NetworkData, WalkingNetwork
 
-__all__ = ["CACHE_FORMAT", "MAX_CACHE_BYTES", "CacheEntryError", "read_graph", "write_graph"]
+__all__ = [
+    "CACHE_FORMAT",
+    "MAX_CACHE_BYTES",
+    "CacheEntryError",
+    "read_graph",
+    "read_network",
+    "write_graph",
+    "write_network",
+]
 
 #: Bump when the cached graph's content or layout changes.
-CACHE_FORMAT: Final = 2
+CACHE_FORMAT: Final = 3
 #: Largest cache entry read (bytes).
 MAX_CACHE_BYTES: Final = 2 * 1024**3
 _ARRAYS: Final = (
     "meta",
+    "attributes",
     "node_id",
     "node_xy",
     "edge_uvk",
@@ -85,8 +101,69 @@ def _plain(value: Any, where: str) -> Any:
     raise CacheEntryError(msg)
 
 
+def _json_bytes(value: Any) -> np.ndarray:
+    return np.frombuffer(
+        json.dumps(value, allow_nan=False, ensure_ascii=False).encode(), dtype=np.uint8
+    )
+
+
+def write_network(data: NetworkData, path: Path) -> None:
+    """Write a prepared walking network's arrays to ``path`` atomically.
+
+    Parameters
+    ----------
+    data
+        The arrays of a strongly connected walking network
+        (:attr:`tourplanner.network.WalkingNetwork.data`).
+    path
+        The ``.npz`` file; its folder must exist.
+
+    Raises
+    ------
+    CacheEntryError
+        If the network holds something the format cannot (an attribute of
+        another type).
+    OSError
+        If the file cannot be written (no temporary file is left).
+    """
+    node_attrs, edge_attrs = data.attributes()
+    attributes = {
+        "nodes": [
+            {k: _plain(v, f"node {n} {k}") for k, v in d.items()}
+            for n, d in zip(data.node_id.tolist(), node_attrs, strict=True)
+        ],
+        "edges": [
+            {a: _plain(b, f"edge {u}-{v} {a}") for a, b in d.items()}
+            for (u, v, _), d in zip(data.edge_uvk.tolist(), edge_attrs, strict=True)
+        ],
+    }
+    meta = {
+        "format": CACHE_FORMAT,
+        "graph": {k: _plain(v, f"graph {k}") for k, v in data.graph_attrs.items()},
+        "strongly_connected": WalkingNetwork(data).is_strongly_connected(),
+    }
+    arrays = {
+        "meta": _json_bytes(meta),
+        "attributes": _json_bytes(attributes),
+        "node_id": np.ascontiguousarray(data.node_id, dtype=np.int64),
+        "node_xy": np.ascontiguousarray(data.node_xy, dtype=np.float64).reshape(-1, 2),
+        "edge_uvk": np.ascontiguousarray(data.edge_uvk, dtype=np.int64).reshape(-1, 3),
+        "edge_length": np.ascontiguousarray(data.edge_length, dtype=np.float64),
+        "geom_offsets": np.ascontiguousarray(data.geom_offsets, dtype=np.int64),
+        "geom_coords": np.ascontiguousarray(data.geom_coords, dtype=np.float64).reshape(-1, 2),
+    }
+    fd, tmp_name = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            np.savez(handle, allow_pickle=False, **arrays)
+        Path(tmp_name).replace(path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+
+
 def write_graph(graph: nx.MultiDiGraph, path: Path) -> None:
-    """Write a prepared walking graph to ``path`` atomically.
+    """Write a prepared walking graph to ``path`` atomically (see :func:`write_network`).
 
     Parameters
     ----------
@@ -104,61 +181,12 @@ def write_graph(graph: nx.MultiDiGraph, path: Path) -> None:
     OSError
         If the file cannot be written (no temporary file is left).
     """
-    nodes = list(graph.nodes(data=True))
     try:
-        node_id = np.array([n for n, _ in nodes], dtype=np.int64)
+        data = NetworkData.from_graph(graph)
     except (TypeError, ValueError, OverflowError):
         msg = "node ids are not 64-bit integers"
         raise CacheEntryError(msg) from None
-    node_xy = np.array([(float(d["x"]), float(d["y"])) for _, d in nodes], dtype=np.float64)
-    node_attrs = [
-        {k: _plain(v, f"node {n} {k}") for k, v in d.items() if k not in {"x", "y"}}
-        for n, d in nodes
-    ]
-    edges = list(graph.edges(keys=True, data=True))
-    edge_uvk = np.array([(u, v, k) for u, v, k, _ in edges], dtype=np.int64).reshape(-1, 3)
-    edge_length = np.array([float(d["length"]) for *_, d in edges], dtype=np.float64)
-    offsets = [0]
-    coords: list[tuple[float, float]] = []
-    edge_attrs = []
-    for u, v, _, data in edges:
-        geometry = data.get("geometry")
-        if geometry is not None:
-            coords.extend((float(x), float(y)) for x, y in geometry.coords)
-        offsets.append(len(coords))
-        edge_attrs.append(
-            {
-                a: _plain(b, f"edge {u}-{v} {a}")
-                for a, b in data.items()
-                if a not in {"length", "geometry"}
-            }
-        )
-    meta = {
-        "format": CACHE_FORMAT,
-        "graph": {k: _plain(v, f"graph {k}") for k, v in graph.graph.items()},
-        "nodes": node_attrs,
-        "edges": edge_attrs,
-        "strongly_connected": bool(nx.is_strongly_connected(graph)),
-    }
-    arrays = {
-        "meta": np.frombuffer(
-            json.dumps(meta, allow_nan=False, ensure_ascii=False).encode(), dtype=np.uint8
-        ),
-        "node_id": node_id,
-        "node_xy": node_xy.reshape(-1, 2),
-        "edge_uvk": edge_uvk,
-        "edge_length": edge_length,
-        "geom_offsets": np.array(offsets, dtype=np.int64),
-        "geom_coords": np.array(coords, dtype=np.float64).reshape(-1, 2),
-    }
-    fd, tmp_name = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            np.savez(handle, allow_pickle=False, **arrays)  # type: ignore[arg-type]
-        Path(tmp_name).replace(path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+    write_network(data, path)
 
 
 def _load_arrays(path: Path) -> dict[str, np.ndarray]:
@@ -224,8 +252,41 @@ def _attributes(value: Any, count: int, what: str) -> list[dict[str, Any]]:
     return value
 
 
-def read_graph(path: Path) -> nx.MultiDiGraph:
-    """Read and validate a graph written by :func:`write_graph`.
+def _json(array: np.ndarray, what: str) -> tuple[Any, str]:
+    try:
+        text = array.tobytes().decode("utf-8")
+        value = json.loads(text, parse_constant=_refuse_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        msg = f"{what} is not JSON"
+        raise CacheEntryError(msg) from None
+    return value, text
+
+
+def _lazy_attributes(
+    array: np.ndarray, n: int, m: int
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Parse and check the per-node and per-edge attributes (when the graph is built)."""
+    value, text = _json(array, "attributes")
+    if not isinstance(value, dict):
+        msg = "attributes are not a JSON object"
+        raise CacheEntryError(msg)
+    problem = check_json_value(value) if _SURROGATE_ESCAPE.search(text) else None
+    if problem is not None:
+        msg = f"attributes refused: {problem} (nesting limit {MAX_DEPTH})"
+        raise CacheEntryError(msg)
+    return (
+        _attributes(value.get("nodes"), n, "nodes"),
+        _attributes(value.get("edges"), m, "edges"),
+    )
+
+
+def read_network(path: Path) -> NetworkData:
+    """Read and validate a network written by :func:`write_network`.
+
+    Everything the network's arrays hold is checked here; the per-node and
+    per-edge attributes (only the networkx graph needs them) are parsed and
+    checked when they are first asked for, raising :class:`CacheEntryError`
+    then.
 
     Parameters
     ----------
@@ -234,9 +295,8 @@ def read_graph(path: Path) -> nx.MultiDiGraph:
 
     Returns
     -------
-    networkx.MultiDiGraph
-        The graph, equal to the one written (nodes, edges, attributes,
-        geometries and graph attributes).
+    tourplanner.network.NetworkData
+        The arrays, equal to the ones written.
 
     Raises
     ------
@@ -247,12 +307,8 @@ def read_graph(path: Path) -> nx.MultiDiGraph:
     """
     arrays = _load_arrays(path)
     _check_array(arrays, "meta", "u", (-1,))
-    try:
-        text = arrays["meta"].tobytes().decode("utf-8")
-        meta = json.loads(text, parse_constant=_refuse_constant)
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        msg = "meta is not JSON"
-        raise CacheEntryError(msg) from None
+    _check_array(arrays, "attributes", "u", (-1,))
+    meta, text = _json(arrays["meta"], "meta")
     if not isinstance(meta, dict) or meta.get("format") != CACHE_FORMAT:
         msg = (
             f"format {meta.get('format') if isinstance(meta, dict) else None!r}, not {CACHE_FORMAT}"
@@ -294,42 +350,61 @@ def read_graph(path: Path) -> nx.MultiDiGraph:
         msg = "geometry offsets are inconsistent"
         raise CacheEntryError(msg)
     ids = arrays["node_id"]
-    if len(np.unique(ids)) != n:
+    order = np.argsort(ids)
+    sorted_ids = ids[order]
+    if (sorted_ids[1:] == sorted_ids[:-1]).any():
         msg = "node ids repeat"
         raise CacheEntryError(msg)
     uvk = arrays["edge_uvk"]
-    if not np.isin(uvk[:, :2], ids).all():
+    ends = uvk[:, :2].ravel()
+    found = np.searchsorted(sorted_ids, ends).clip(0, n - 1)
+    if not (sorted_ids[found] == ends).all():
         msg = "an edge refers to a node that does not exist"
+        raise CacheEntryError(msg)
+    if len(np.unique(uvk, axis=0)) != m:
+        msg = "edges repeat"
         raise CacheEntryError(msg)
     graph_attrs = meta.get("graph")
     if not isinstance(graph_attrs, dict) or not isinstance(graph_attrs.get("crs"), str):
         msg = "graph attributes have no crs"
         raise CacheEntryError(msg)
-    node_attrs = _attributes(meta.get("nodes"), n, "nodes")
-    edge_attrs = _attributes(meta.get("edges"), m, "edges")
-    graph = nx.MultiDiGraph(**graph_attrs)
-    graph.add_nodes_from(
-        (node, {**attrs, "y": y, "x": x})
-        for node, (x, y), attrs in zip(ids.tolist(), xy.tolist(), node_attrs, strict=True)
-    )
-    with_geometry = np.flatnonzero(counts)
-    lines = (
-        shapely.linestrings(
-            coords, indices=np.repeat(np.arange(len(with_geometry)), counts[with_geometry])
-        )
-        if len(with_geometry)
-        else np.array([], dtype=object)
-    )
-    geometries = dict(zip(with_geometry.tolist(), lines.tolist(), strict=True))
-    edges = []
-    for i, ((u, v, k), attrs) in enumerate(zip(uvk.tolist(), edge_attrs, strict=True)):
-        data = dict(attrs)
-        data["length"] = lengths[i]
-        if i in geometries:
-            data["geometry"] = geometries[i]
-        edges.append((u, v, k, data))
-    graph.add_edges_from(edges)
-    if graph.number_of_edges() != m or not nx.is_strongly_connected(graph):
-        msg = "the graph is not strongly connected or has repeated edges"
+    u, v = order[found[0::2]], order[found[1::2]]
+    reach = csr_matrix((np.ones(m), (u, v)), shape=(n, n))
+    if connected_components(reach, directed=True, connection="strong")[0] != 1:
+        msg = "the graph is not strongly connected"
         raise CacheEntryError(msg)
-    return graph
+    attributes = arrays["attributes"]
+    return NetworkData(
+        node_id=ids,
+        node_xy=xy,
+        edge_uvk=uvk,
+        edge_length=lengths,
+        geom_offsets=offsets,
+        geom_coords=coords,
+        graph_attrs=graph_attrs,
+        attributes=lambda: _lazy_attributes(attributes, n, m),
+    )
+
+
+def read_graph(path: Path) -> nx.MultiDiGraph:
+    """Read and validate a graph written by :func:`write_graph` (see :func:`read_network`).
+
+    Parameters
+    ----------
+    path
+        The ``.npz`` file.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        The graph, equal to the one written (nodes, edges, attributes,
+        geometries and graph attributes).
+
+    Raises
+    ------
+    FileNotFoundError
+        If there is no entry.
+    CacheEntryError
+        If the entry is unreadable, of another format or fails validation.
+    """
+    return WalkingNetwork(read_network(path)).graph

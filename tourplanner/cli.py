@@ -63,7 +63,7 @@ from tourplanner.export import (
     write_geojson,
     write_text,
 )
-from tourplanner.graph import MAX_AREA_KM2, load_graph, study_area
+from tourplanner.graph import MAX_AREA_KM2, load_network, study_area
 from tourplanner.maps import resolve_tiles, tour_map, write_map
 from tourplanner.people import PACES, PROFILES, check_request, parse_interests, parse_lunch
 from tourplanner.planner import check_site_ids, plan_tour
@@ -520,7 +520,7 @@ def _plan_and_write(
     if notice:
         print(notice)
     with step("loading the street network"):
-        graph = load_graph(
+        network = load_network(
             area,
             osm_file=osm_file,
             speed_kmh=getattr(args, "speed_kmh", settings.DEFAULT_WALKING_SPEED_KMH),
@@ -528,15 +528,13 @@ def _plan_and_write(
             cache_folder=getattr(args, "cache_dir", None),
             max_area_km2=getattr(args, "max_area_km2", MAX_AREA_KM2),
         )
-    logger.info(
-        "Walking network: %d nodes, %d edges", graph.number_of_nodes(), graph.number_of_edges()
-    )
+    logger.info("Walking network: %d nodes, %d edges", network.n_nodes, network.n_edges)
     from tourplanner.cli_sync import osm_positioned  # noqa: PLC0415
 
     sites, positions = osm_positioned(args, sites, area, osm_file)
     with step("checking your stops" if args.stops else f"planning (up to {args.time_limit:g} s)"):
         plan = plan_tour(
-            graph,
+            network,
             sites,
             stops=args.stops,
             start=start,
@@ -557,6 +555,7 @@ def _plan_and_write(
             lunch=args.lunch,
         )
     ends = [stop.position for stop in leg_destinations(plan.tour)]
+    graph = network.graph
     areas = named_areas_for_graph(osm_file, graph) if osm_file is not None else ()
     steps = tour_directions(graph, plan.tour.legs, destinations=ends, areas=areas)
     fmap = tour_map(

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import networkx as nx
 import pandas as pd
 
 from tourplanner._cliargs import parse_minutes_list, parse_positive_minutes
@@ -31,7 +30,7 @@ from tourplanner._text import csv_frame
 from tourplanner.bureau_maps import catchments_map, compare_map, coverage_map
 from tourplanner.cli import _add_network_options, _area_from_file, _ids, _UsageError
 from tourplanner.errors import NetworkDataError, TourError
-from tourplanner.graph import load_graph, study_area
+from tourplanner.graph import load_network, study_area
 from tourplanner.maps import write_map
 from tourplanner.routing import WalkingNetwork, snap_sites
 from tourplanner.sites import bundled_catalogue_path, load_sites
@@ -59,14 +58,14 @@ def _check_outputs(args: argparse.Namespace, *names: str) -> None:
         raise _UsageError(msg)
 
 
-def _sites_and_graph(args: argparse.Namespace) -> tuple[gpd.GeoDataFrame, nx.MultiDiGraph]:
+def _sites_and_network(args: argparse.Namespace) -> tuple[gpd.GeoDataFrame, WalkingNetwork]:
     sites = load_sites(args.sites or bundled_catalogue_path())
     area = args.bbox
     if args.area is not None:
         area = _area_from_file(args.area)
     if area is None:
         area = study_area(sites, margin_m=args.margin_m)
-    graph = load_graph(
+    network = load_network(
         area,
         osm_file=args.osm_file,
         speed_kmh=args.speed_kmh,
@@ -77,7 +76,7 @@ def _sites_and_graph(args: argparse.Namespace) -> tuple[gpd.GeoDataFrame, nx.Mul
     from tourplanner.cli_sync import osm_positioned  # noqa: PLC0415
 
     sites, _ = osm_positioned(args, sites, area, args.osm_file)
-    return sites, graph
+    return sites, network
 
 
 def _write_csv(frame: pd.DataFrame, path: Path | None, *, force: bool) -> None:
@@ -103,7 +102,7 @@ def _cmd_catchments(args: argparse.Namespace) -> int:
     _check_outputs(args, "output", "geojson")
     if args.margin_m is None:  # hold the longest walk from any site
         args.margin_m = margin_for(args.minutes, speed_kmh=args.speed_kmh)
-    sites, graph = _sites_and_graph(args)
+    sites, network = _sites_and_network(args)
     if args.origins == ["station"]:
         origins = [str(i) for i in sites.index[sites["category"] == "station"]]
         if not origins:
@@ -115,7 +114,6 @@ def _cmd_catchments(args: argparse.Namespace) -> int:
         if unknown:
             msg = f"unknown origin id {unknown[0]!r}: run 'tourplanner sites' to list the ids"
             raise TourError(msg)
-    network = WalkingNetwork(graph)  # prepared once for the snapping and the searches
     snapping = snap_sites(network, sites.loc[origins], max_distance_m=args.max_snap_m)
     on_network = [o for o in origins if o in snapping.site_ids]
     with progress_bar(len(on_network), "catchments", "origin") as bar:
@@ -128,6 +126,7 @@ def _cmd_catchments(args: argparse.Namespace) -> int:
         )
     table = result.drop(columns="geometry")
     print(render_table(table, index=False, float_format=lambda v: f"{v:.2f}"))
+    graph = network.graph if args.offline else None  # streets drawn instead of tiles
     fmap = catchments_map(result, sites, offline=args.offline, graph=graph)
     with output_transaction():
         write_map(fmap, args.output, force=args.force)
@@ -148,8 +147,7 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
     from tourplanner.catchments import coverage  # noqa: PLC0415
 
     _check_outputs(args, "output", "csv", "json")
-    sites, graph = _sites_and_graph(args)
-    network = WalkingNetwork(graph)  # prepared once for the snapping and the search
+    sites, network = _sites_and_network(args)
     snapping = snap_sites(network, sites, max_distance_m=args.max_snap_m)
     for off in snapping.off_network:
         logger.warning("%s (%s) is off the walking network", off.site_id, off.name)
@@ -165,7 +163,11 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
     )
     print("\n".join(wrap(summary, terminal_width())))
     fmap = coverage_map(
-        table, sites, limit_minutes=args.limit_minutes, offline=args.offline, graph=graph
+        table,
+        sites,
+        limit_minutes=args.limit_minutes,
+        offline=args.offline,
+        graph=network.graph if args.offline else None,
     )
     with output_transaction():
         write_map(fmap, args.output, force=args.force)
@@ -228,14 +230,14 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         raise NetworkDataError(msg) from None
     snapping: Any = None
     try:
-        graph = load_graph(
+        network = load_network(
             area,
             osm_file=args.osm_file,
             use_cache=not args.no_cache,
             cache_folder=args.cache_dir,
             max_area_km2=args.max_area_km2,
         )
-        snapping = snap_sites(graph, sites, max_distance_m=args.max_snap_m)
+        snapping = snap_sites(network, sites, max_distance_m=args.max_snap_m)
     except TourError:
         raise
     except Exception as exc:

@@ -25,6 +25,7 @@ True
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import logging
@@ -46,9 +47,10 @@ from shapely import MultiPolygon, Polygon, box
 from shapely.geometry.base import BaseGeometry
 
 from tourplanner import settings
-from tourplanner._cache import CACHE_FORMAT, CacheEntryError, read_graph, write_graph
+from tourplanner._cache import CACHE_FORMAT, CacheEntryError, read_network, write_network
 from tourplanner._osmfile import check_osm_file, extract_ways, parse_way_filter, write_osm_xml
 from tourplanner.errors import NetworkDataError
+from tourplanner.network import NetworkData, WalkingNetwork
 
 __all__ = [
     "CACHE_FORMAT",
@@ -59,6 +61,7 @@ __all__ = [
     "graph_from_osm_file",
     "graph_from_overpass",
     "load_graph",
+    "load_network",
     "overpass_errors",
     "prepare_graph",
     "study_area",
@@ -508,10 +511,10 @@ def _cache_path(key: str, cache: Path) -> Path:
     return cache / "graphs" / f"walk-{key}.npz"
 
 
-def _read_cache(path: Path) -> nx.MultiDiGraph | None:
-    """Return the cached graph at ``path``, or ``None`` (absent, or invalid: then rebuilt)."""
+def _read_cache(path: Path) -> NetworkData | None:
+    """Return the cached network at ``path``, or ``None`` (absent, or invalid: then rebuilt)."""
     try:
-        return read_graph(path)
+        return read_network(path)
     except FileNotFoundError:
         return None
     except (CacheEntryError, OSError, MemoryError) as exc:
@@ -527,15 +530,107 @@ def _private_folder(folder: Path) -> None:
             level.chmod(0o700)
 
 
-def _write_cache(graph: nx.MultiDiGraph, path: Path) -> bool:
+def _write_cache(data: NetworkData, path: Path) -> bool:
     """Write the cache entry; return whether it was written (a failure is only a warning)."""
     try:
         _private_folder(path.parent)
-        write_graph(graph, path)
+        write_network(data, path)
     except (CacheEntryError, OSError) as exc:
         logger.warning("Could not cache the street graph in %s (%s)", path.parent, exc)
         return False
     return True
+
+
+def load_network(
+    area: Polygon | MultiPolygon,
+    *,
+    osm_file: str | Path | None = None,
+    speed_kmh: float = settings.DEFAULT_WALKING_SPEED_KMH,
+    use_cache: bool = True,
+    cache_folder: str | Path | None = None,
+    max_area_km2: float = MAX_AREA_KM2,
+) -> WalkingNetwork:
+    """Return the prepared walking network for ``area``, from cache or source.
+
+    A cached network is loaded as arrays, without building a networkx graph
+    (:attr:`~tourplanner.network.WalkingNetwork.graph` builds it on first
+    use); every part the searches need (adjacency, reverse twins, metric
+    geometry and its STRtree) is derived before it is returned.
+
+    Parameters
+    ----------
+    area
+        The study area in WGS-84 (see :func:`study_area`).
+    osm_file
+        A local OSM extract; ``None`` downloads from the Overpass API.
+    speed_kmh
+        Walking speed for edge ``travel_time``.
+    use_cache
+        Read and write the project's graph cache.
+    cache_folder
+        Cache folder; default :func:`tourplanner.settings.cache_dir`.
+    max_area_km2
+        Largest study area accepted (km²), checked before any request.
+
+    Returns
+    -------
+    tourplanner.network.WalkingNetwork
+        The largest strongly connected component of the walking network.
+
+    Raises
+    ------
+    NetworkDataError
+        If no network can be had from the source or the cache.
+    """
+    return _load(
+        area,
+        osm_file=osm_file,
+        speed_kmh=speed_kmh,
+        use_cache=use_cache,
+        cache_folder=cache_folder,
+        max_area_km2=max_area_km2,
+    ).prepare()
+
+
+def _load(
+    area: Polygon | MultiPolygon,
+    *,
+    osm_file: str | Path | None,
+    speed_kmh: float,
+    use_cache: bool,
+    cache_folder: str | Path | None,
+    max_area_km2: float,
+    read: bool = True,
+) -> WalkingNetwork:
+    check_study_area(area, max_area_km2=max_area_km2)
+    if not speed_kmh > 0:
+        msg = f"walking speed {speed_kmh} km/h is not positive: give a speed such as 4.5"
+        raise ValueError(msg)
+    if osm_file is not None and not Path(osm_file).is_file():
+        graph_from_osm_file(osm_file, area)  # raises the precise error
+    cache = Path(cache_folder) if cache_folder is not None else settings.cache_dir()
+    path = _cache_path(cache_key(area, osm_file), cache)
+    data = _read_cache(path) if use_cache and read else None
+    graph: nx.MultiDiGraph | None = None
+    if data is not None:
+        logger.info("Loaded the walking network from the cache %s", path)
+    else:
+        raw = (
+            graph_from_osm_file(osm_file, area)
+            if osm_file
+            else graph_from_overpass(area, cache_folder=cache)
+        )
+        graph = prepare_graph(raw)
+        data = NetworkData.from_graph(graph)
+        if use_cache and _write_cache(data, path):
+            logger.info("Cached the walking network in %s", path)
+    extra = {"walking_speed_kmh": float(speed_kmh), "study_area": area.wkt}
+    data = dataclasses.replace(data, graph_attrs={**data.graph_attrs, **extra})
+    if graph is None:
+        return WalkingNetwork(data)
+    graph = add_travel_times(graph, speed_kmh)
+    graph.graph["study_area"] = extra["study_area"]  # where the streets end (catchments check it)
+    return WalkingNetwork.from_parts(data, graph)
 
 
 def load_graph(
@@ -547,7 +642,10 @@ def load_graph(
     cache_folder: str | Path | None = None,
     max_area_km2: float = MAX_AREA_KM2,
 ) -> nx.MultiDiGraph:
-    """Return the prepared walking network for ``area``, from cache or source.
+    """Return the prepared walking network for ``area`` as a networkx graph.
+
+    The graph of :func:`load_network` (same parameters); prefer that for
+    snapping, matrices, catchments and planning.
 
     Parameters
     ----------
@@ -575,23 +673,16 @@ def load_graph(
     NetworkDataError
         If no network can be had from the source or the cache.
     """
-    check_study_area(area, max_area_km2=max_area_km2)
-    if osm_file is not None and not Path(osm_file).is_file():
-        graph_from_osm_file(osm_file, area)  # raises the precise error
-    cache = Path(cache_folder) if cache_folder is not None else settings.cache_dir()
-    path = _cache_path(cache_key(area, osm_file), cache)
-    graph = _read_cache(path) if use_cache else None
-    if graph is not None:
-        logger.info("Loaded the walking network from the cache %s", path)
-    else:
-        raw = (
-            graph_from_osm_file(osm_file, area)
-            if osm_file
-            else graph_from_overpass(area, cache_folder=cache)
-        )
-        graph = prepare_graph(raw)
-        if use_cache and _write_cache(graph, path):
-            logger.info("Cached the walking network in %s", path)
-    graph = add_travel_times(graph, speed_kmh)
-    graph.graph["study_area"] = area.wkt  # where the streets end (catchments check it)
-    return graph
+    options: dict[str, Any] = {
+        "osm_file": osm_file,
+        "speed_kmh": speed_kmh,
+        "use_cache": use_cache,
+        "cache_folder": cache_folder,
+        "max_area_km2": max_area_km2,
+    }
+    network = _load(area, **options)
+    try:
+        return network.graph
+    except NetworkDataError as exc:  # the cached attributes fail their checks
+        logger.warning("Rebuilding the cached walking network: %s", exc)
+        return _load(area, **options, read=False).graph

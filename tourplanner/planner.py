@@ -56,15 +56,20 @@ class Plan:
     sites
         The catalogue as planned (WGS-84, indexed by id, with any start/end
         waypoint given by position).
-    graph
-        The walking network.
+    network
+        The walking network the tour was planned on.
     """
 
     tour: Tour
     snapping: Snapping
     matrix: WalkMatrix
     sites: gpd.GeoDataFrame | None = None
-    graph: nx.MultiDiGraph | None = None
+    network: WalkingNetwork | None = None
+
+    @property
+    def graph(self) -> nx.MultiDiGraph | None:
+        """The walking network's networkx graph (built on first use), if known."""
+        return self.network.graph if self.network is not None else None
 
 
 def check_site_ids(sites: gpd.GeoDataFrame, ids: Sequence[str], *, what: str) -> None:
@@ -191,7 +196,6 @@ def plan_tour(
     """
     started = _clock()
     network = as_network(graph)
-    graph = network.graph
     sites = sites_from_frame(sites, origin="the sites GeoDataFrame")
     sites, start = with_point(sites, start, what="start")
     sites, end = with_point(sites, end, what="end")
@@ -307,7 +311,7 @@ def plan_tour(
         for warning in warnings:
             logger.warning("%s", warning)
         tour = assemble_tour(
-            graph,
+            network,
             sites,
             snapping,
             matrix,
@@ -320,7 +324,7 @@ def plan_tour(
         for warning in outcome.warnings:
             logger.warning("%s", warning)
         tour = assemble_tour(
-            graph,
+            network,
             sites,
             snapping,
             matrix,
@@ -330,4 +334,4 @@ def plan_tour(
             warnings=[*notes, *outcome.warnings],
             dates=[start_time.date() + dt.timedelta(days=d) for d in range(days)],
         )
-    return Plan(tour=tour, snapping=snapping, matrix=matrix, sites=sites, graph=graph)
+    return Plan(tour=tour, snapping=snapping, matrix=matrix, sites=sites, network=network)

@@ -45,7 +45,6 @@ import geopandas as gpd
 import networkx as nx
 import numpy as np
 import numpy.typing as npt
-import osmnx as ox
 import pandas as pd
 import pyproj
 import shapely
@@ -55,6 +54,7 @@ from shapely import LineString, MultiPolygon, Point, Polygon
 from shapely.ops import nearest_points, substring
 
 from tourplanner.errors import TourError, UnreachableSiteError
+from tourplanner.network import WalkingNetwork, as_network
 
 __all__ = [
     "DEFAULT_MAX_SNAP_M",
@@ -228,8 +228,27 @@ class WalkMatrix:
     distance_m: npt.NDArray[np.float64]
     duration_s: npt.NDArray[np.float64]
     _nodes: npt.NDArray[np.int64] = field(repr=False)
-    _predecessors: npt.NDArray[np.int32] = field(repr=False)
+    _search: csr_matrix | None = field(default=None, repr=False)
     _layout: _Layout | None = field(default=None, repr=False)
+    _paths: dict[int, npt.NDArray[np.int32]] = field(default_factory=dict, repr=False)
+
+    def _predecessors(self, row: int) -> npt.NDArray[np.int32]:
+        """Return the shortest-path tree from site ``row`` (searched on first use, then kept)."""
+        if row not in self._paths:
+            if self._search is None or self._layout is None:
+                msg = "this walking matrix holds no street graph to trace legs on"
+                raise TourError(msg)
+            finite = self.distance_m[row][np.isfinite(self.distance_m[row])]
+            reach = float(finite.max()) if len(finite) else 0.0
+            _, tree = dijkstra(
+                self._search,
+                directed=True,
+                indices=int(self._layout.sources[row]),
+                return_predecessors=True,
+                limit=reach * (1 + 1e-9) + 1e-6,
+            )
+            self._paths[row] = tree.astype(np.int32)
+        return self._paths[row]
 
     def to_frame(self, values: Literal["distance_m", "duration_s"] = "duration_s") -> pd.DataFrame:
         """Return the matrix as a DataFrame labelled by site id.
@@ -298,131 +317,6 @@ class _Layout:
     targets: npt.NDArray[np.int64]  # per site
 
 
-class WalkingNetwork:
-    """The walking network, prepared once for snapping, matrices, legs and catchments.
-
-    It owns the osmnx graph and everything derived from it: the node order and
-    the sparse (CSR) adjacency of shortest parallel edges, the edges projected
-    to the local UTM zone with their STRtree, and that CRS. Each derived part
-    is computed on first use and kept by this object (not in a global cache);
-    build one network and pass it to every call, e.g.
-    ``net = WalkingNetwork(load_graph(area))``. Functions that accept a
-    networkx graph instead wrap it in a new network each call.
-
-    The graph is treated as immutable: build a new network after changing it.
-
-    Parameters
-    ----------
-    graph
-        A prepared walking graph in WGS-84 (see :func:`tourplanner.graph.load_graph`).
-    """
-
-    def __init__(self, graph: nx.MultiDiGraph) -> None:
-        self._graph = graph
-
-    @property
-    def graph(self) -> nx.MultiDiGraph:
-        """The networkx ``MultiDiGraph`` (for osmnx and networkx users)."""
-        return self._graph
-
-    @property
-    def speed_kmh(self) -> float:
-        """The walking speed the graph's travel times use."""
-        return float(self._graph.graph.get("walking_speed_kmh", 4.5))
-
-    @functools.cached_property
-    def nodes(self) -> npt.NDArray[np.int64]:
-        """The graph's node ids; node ``nodes[i]`` is row/column ``i`` of :attr:`adjacency`."""
-        graph = self._graph
-        return np.fromiter(graph.nodes, dtype=np.int64, count=graph.number_of_nodes())
-
-    @functools.cached_property
-    def position(self) -> dict[int, int]:
-        """Row of each node id in :attr:`adjacency`."""
-        return {int(n): i for i, n in enumerate(self.nodes)}
-
-    @functools.cached_property
-    def best(self) -> dict[tuple[int, int], tuple[float, int]]:
-        """``(u, v) -> (length, key)`` of the shortest of the parallel edges."""
-        best: dict[tuple[int, int], tuple[float, int]] = {}
-        for u, neighbours in self._graph.adjacency():
-            for v, keyed in neighbours.items():
-                key, data = min(keyed.items(), key=lambda item: float(item[1]["length"]))
-                best[(u, v)] = (float(data["length"]), key)
-        return best
-
-    @functools.cached_property
-    def _coo(
-        self,
-    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]:
-        best, position = self.best, self.position
-        rows = np.fromiter((position[u] for u, _ in best), dtype=np.int64, count=len(best))
-        cols = np.fromiter((position[v] for _, v in best), dtype=np.int64, count=len(best))
-        weights = np.fromiter((w for w, _ in best.values()), dtype=np.float64, count=len(best))
-        return rows, cols, np.maximum(weights, _EPS)
-
-    @property
-    def rows(self) -> npt.NDArray[np.int64]:
-        """Source row of each edge of :attr:`adjacency`."""
-        return self._coo[0]
-
-    @property
-    def cols(self) -> npt.NDArray[np.int64]:
-        """Target column of each edge of :attr:`adjacency`."""
-        return self._coo[1]
-
-    @property
-    def weights(self) -> npt.NDArray[np.float64]:
-        """Length in metres of each edge of :attr:`adjacency`."""
-        return self._coo[2]
-
-    @functools.cached_property
-    def adjacency(self) -> csr_matrix:
-        """The street graph as a sparse CSR matrix of metres (shortest parallel edge)."""
-        n = len(self.nodes)
-        return csr_matrix((self.weights, (self.rows, self.cols)), shape=(n, n))
-
-    @functools.cached_property
-    def _projected(self) -> tuple[gpd.GeoDataFrame, str]:
-        if self._graph.number_of_edges() == 0:
-            msg = "the walking network has no streets: check the OSM source and area"
-            raise UnreachableSiteError(msg)
-        edges = ox.graph_to_gdfs(self._graph, nodes=False, fill_edge_geometry=True)
-        crs = edges.estimate_utm_crs()
-        return edges.to_crs(crs), crs.to_string()
-
-    @property
-    def crs(self) -> str:
-        """The metric CRS (the local UTM zone) of :attr:`edges_m`."""
-        return self._projected[1]
-
-    @property
-    def edges_m(self) -> gpd.GeoDataFrame:
-        """The edges (indexed by ``u, v, key``) with their geometry in :attr:`crs`."""
-        return self._projected[0]
-
-    @functools.cached_property
-    def tree(self) -> shapely.STRtree:
-        """An STRtree of :attr:`edges_m`'s geometries (positions into ``edges_m``)."""
-        return shapely.STRtree(self.edges_m.geometry.to_numpy())
-
-
-def as_network(network: WalkingNetwork | nx.MultiDiGraph) -> WalkingNetwork:
-    """Return ``network`` itself, or a new :class:`WalkingNetwork` of a networkx graph.
-
-    Parameters
-    ----------
-    network
-        A prepared network, or the graph to prepare.
-
-    Returns
-    -------
-    WalkingNetwork
-        The network.
-    """
-    return network if isinstance(network, WalkingNetwork) else WalkingNetwork(network)
-
-
 @functools.lru_cache(maxsize=16)
 def _transformer(source: str | int, target: str | int) -> pyproj.Transformer:
     return pyproj.Transformer.from_crs(source, target, always_xy=True)
@@ -456,24 +350,23 @@ def snap_sites(
         If every site is off the network.
     """
     network = as_network(graph)
-    graph = network.graph
-    edges_m, crs, tree = network.edges_m, network.crs, network.tree
+    crs, tree = network.crs, network.tree
     points = sites.to_crs(crs)
-    pairs, distances = tree.query_nearest(
-        points.geometry.to_numpy(), return_distance=True, all_matches=False
-    )
+    point_array = points.geometry.to_numpy()
+    names = [str(n) for n in sites["name"].tolist()]
+    ids = [str(i) for i in sites.index]
+    pairs, distances = tree.query_nearest(point_array, return_distance=True, all_matches=False)
     to_wgs = _transformer(crs, 4326)
     snapped: dict[str, SnappedSite] = {}
     off: dict[str, OffNetworkSite] = {}
-    for site_pos, edge_pos, distance in zip(pairs[0], pairs[1], distances, strict=True):
-        site_id = str(sites.index[site_pos])
-        name = str(sites.iloc[site_pos]["name"])
+    for site_pos, edge_pos, distance in zip(
+        pairs[0].tolist(), pairs[1].tolist(), distances.tolist(), strict=True
+    ):
+        site_id, name = ids[site_pos], names[site_pos]
         if distance > max_distance_m:
             off[site_id] = OffNetworkSite(site_id, name, float(distance))
             continue
-        entry = _on_edge(
-            graph, edges_m, int(edge_pos), points.geometry.iloc[site_pos], to_wgs, site_id=site_id
-        )
+        entry = _on_edge(network, edge_pos, point_array[site_pos], to_wgs, site_id=site_id)
         snapped[site_id] = SnappedSite(
             site_id=site_id,
             name=name,
@@ -491,18 +384,16 @@ def snap_sites(
                 continue
             doors = sites["entrances"].iloc[site_pos] if "entrances" in sites.columns else ()
             found, distance = _area_entries(
-                graph,
-                edges_m,
-                tree,
+                network,
                 to_m,
                 to_wgs,
                 site_id=str(site_id),
                 area=area,
                 doors=doors if isinstance(doors, tuple | list) else (),
-                display=points.geometry.iloc[site_pos],
+                display=point_array[site_pos],
                 max_distance_m=max_distance_m,
             )
-            name = str(sites.iloc[site_pos]["name"])
+            name = names[site_pos]
             snapped.pop(str(site_id), None)
             off.pop(str(site_id), None)
             if not found:
@@ -525,9 +416,9 @@ def snap_sites(
     for site in off_sites:
         logger.info("Site %s (%s) is off the walking network", site.site_id, site.name)
     if not snapped_sites:
-        names = ", ".join(f"{s.site_id} ({s.name}, {s.distance_m:.0f} m)" for s in off_sites)
+        listed = ", ".join(f"{s.site_id} ({s.name}, {s.distance_m:.0f} m)" for s in off_sites)
         msg = (
-            f"every site is more than {max_distance_m:.0f} m from the walking network ({names}): "
+            f"every site is more than {max_distance_m:.0f} m from the walking network ({listed}): "
             "check the sites' coordinates and that the street network covers them"
         )
         raise UnreachableSiteError(msg)
@@ -535,8 +426,7 @@ def snap_sites(
 
 
 def _on_edge(
-    graph: nx.MultiDiGraph,
-    edges_m: gpd.GeoDataFrame,
+    network: WalkingNetwork,
     edge_pos: int,
     point_m: Point,
     to_wgs: pyproj.Transformer,
@@ -548,19 +438,20 @@ def _on_edge(
     location: tuple[float, float] | None = None,
     snap_distance_m: float | None = None,
 ) -> Entry:
-    """Place ``point_m`` (metric CRS) on edge ``edge_pos`` of ``edges_m``."""
-    u, v, key = edges_m.index[edge_pos]
-    line = edges_m.geometry.iloc[edge_pos]
+    """Place ``point_m`` (metric CRS) on edge ``edge_pos`` of the network."""
+    u, v, key = network.edge_uvk[edge_pos].tolist()
+    line = network.edge_geometry_m[edge_pos]
     fraction = float(line.project(point_m, normalized=True))
     on_line = line.interpolate(fraction, normalized=True)
-    length = float(graph.edges[u, v, key]["length"])
+    length = float(network.edge_length[edge_pos])
     lon, lat = to_wgs.transform(on_line.x, on_line.y)
     edge: EdgeKey = (int(u), int(v), int(key))
     # a two-way street is one edge in each direction: always snap to the same one, so
     # that sites on the same street see each other (see _augmented_csr)
-    reverse = _reverse_edge(graph, edge)
-    if reverse is not None and reverse[0] < edge[0]:
-        edge, fraction = reverse, 1.0 - fraction
+    twin = int(network.edge_reverse[edge_pos])
+    if twin >= 0 and int(network.edge_uvk[twin, 0]) < edge[0]:
+        a, b, c = network.edge_uvk[twin].tolist()
+        edge, fraction = (int(a), int(b), int(c)), 1.0 - fraction
     return Entry(
         site_id=site_id,
         kind=kind,
@@ -578,9 +469,7 @@ def _on_edge(
 
 
 def _area_entries(
-    graph: nx.MultiDiGraph,
-    edges_m: gpd.GeoDataFrame,
-    tree: shapely.STRtree,
+    network: WalkingNetwork,
     to_m: pyproj.Transformer,
     to_wgs: pyproj.Transformer,
     *,
@@ -596,6 +485,7 @@ def _area_entries(
     near a street win; else the crossings of walkable ways with the outline; else the
     street point nearest to the outline, if within ``max_distance_m``.
     """
+    tree, lines = network.tree, network.edge_geometry_m
     area_m = shapely.transform(area, to_m.transform, interleaved=False)
     boundary = area_m.boundary
     found: list[Entry] = []
@@ -607,8 +497,7 @@ def _area_entries(
         if distance <= max_distance_m:
             found.append(
                 _on_edge(
-                    graph,
-                    edges_m,
+                    network,
                     int(edge_pos),
                     point,
                     to_wgs,
@@ -622,7 +511,7 @@ def _area_entries(
     if not found:
         seen: set[tuple[EdgeKey, float]] = set()
         for edge_pos in sorted(int(k) for k in tree.query(boundary, predicate="intersects")):
-            meet = edges_m.geometry.iloc[edge_pos].intersection(boundary)
+            meet = lines[edge_pos].intersection(boundary)
             for part in shapely.get_parts(meet):
                 ends = (
                     [part]
@@ -634,8 +523,7 @@ def _area_entries(
                 for point in ends:
                     lon, lat = to_wgs.transform(point.x, point.y)
                     entry = _on_edge(
-                        graph,
-                        edges_m,
+                        network,
                         edge_pos,
                         point,
                         to_wgs,
@@ -649,12 +537,11 @@ def _area_entries(
                         found.append(entry)
     (edge_pos,), (distance,) = tree.query_nearest(boundary, return_distance=True, all_matches=False)
     if not found and distance <= max_distance_m:
-        on_street, on_outline = nearest_points(edges_m.geometry.iloc[int(edge_pos)], boundary)
+        on_street, on_outline = nearest_points(lines[int(edge_pos)], boundary)
         lon, lat = to_wgs.transform(on_outline.x, on_outline.y)
         found.append(
             _on_edge(
-                graph,
-                edges_m,
+                network,
                 int(edge_pos),
                 on_street,
                 to_wgs,
@@ -718,7 +605,6 @@ def _augmented(
 ) -> tuple[csr_matrix, npt.NDArray[np.int64], _Layout]:
     """Return :func:`_augmented_csr`'s matrix and nodes and where each site sits in it."""
     index = as_network(graph)
-    graph = index.graph
     nodes, position = index.nodes, index.position
     rows: list[int] = []
     cols: list[int] = []
@@ -739,14 +625,14 @@ def _augmented(
         offset = snapped.offset_m
         add(position[u], s, offset)
         add(s, position[v], forward - offset)
-        if _reverse_edge(graph, snapped.edge) is not None:
+        if _reverse_edge(index, snapped.edge) is not None:
             add(position[v], s, forward - offset)
             add(s, position[u], offset)
         by_edge.setdefault(snapped.edge, []).append((offset, s))
     # sites on the same edge reach each other directly along it
     for edge, members in by_edge.items():
         members.sort()
-        two_way = _reverse_edge(graph, edge) is not None
+        two_way = _reverse_edge(index, edge) is not None
         for (oa, sa), (ob, sb) in itertools.pairwise(members):
             add(sa, sb, ob - oa)
             if two_way:
@@ -777,7 +663,9 @@ def walk_matrix(graph: WalkingNetwork | nx.MultiDiGraph, snapping: Snapping) -> 
     """Compute walking distances and times among all snapped sites.
 
     One call of :func:`scipy.sparse.csgraph.dijkstra` with every site as a
-    source; paths are kept as predecessor arrays for :func:`leg_between`.
+    source. The paths themselves are traced only for the legs asked for
+    (:func:`leg_between`: one search bounded by the row's longest walk, kept
+    by the matrix).
 
     Parameters
     ----------
@@ -794,10 +682,9 @@ def walk_matrix(graph: WalkingNetwork | nx.MultiDiGraph, snapping: Snapping) -> 
     """
     network = as_network(graph)
     matrix, nodes, layout = _augmented(network, snapping)
-    dist, predecessors = dijkstra(
-        matrix, directed=True, indices=layout.sources, return_predecessors=True
-    )
+    dist = dijkstra(matrix, directed=True, indices=layout.sources)
     distance = np.asarray(dist[:, layout.targets], dtype=np.float64)
+    del dist
     np.fill_diagonal(distance, 0.0)
     speed = network.speed_kmh
     return WalkMatrix(
@@ -805,7 +692,7 @@ def walk_matrix(graph: WalkingNetwork | nx.MultiDiGraph, snapping: Snapping) -> 
         distance_m=distance,
         duration_s=distance / (speed / 3.6),
         _nodes=nodes,
-        _predecessors=predecessors.astype(np.int32),
+        _search=matrix,
         _layout=layout,
     )
 
@@ -857,19 +744,6 @@ def walks_to(
     return distance, distance / (speed / 3.6)
 
 
-def _oriented(line: LineString, start: tuple[float, float]) -> LineString:
-    first, last = line.coords[0], line.coords[-1]
-    d_first = (first[0] - start[0]) ** 2 + (first[1] - start[1]) ** 2
-    d_last = (last[0] - start[0]) ** 2 + (last[1] - start[1]) ** 2
-    return line if d_first <= d_last else LineString(line.coords[::-1])
-
-
-def _shortest_edge(graph: nx.MultiDiGraph, u: int, v: int) -> tuple[float, int]:
-    """``(length, key)`` of the shortest parallel edge u -> v (:attr:`WalkingNetwork.best`)."""
-    key, data = min(graph[u][v].items(), key=lambda item: float(item[1]["length"]))
-    return float(data["length"]), key
-
-
 def leg_between(
     graph: WalkingNetwork | nx.MultiDiGraph,
     snapping: Snapping,
@@ -914,7 +788,7 @@ def leg_between(
         return Leg(from_id, to_id, 0.0, 0.0, LineString([point, point]), ())
     source, target = int(layout.sources[i]), int(layout.targets[j])
     path = [target]
-    row = matrix._predecessors[i]
+    row = matrix._predecessors(i)
     while path[-1] != source:
         path.append(int(row[path[-1]]))
     path.reverse()
@@ -924,22 +798,19 @@ def leg_between(
     from_entry = first if isinstance(first, Entry) else None
     to_entry = last if isinstance(last, Entry) else None
 
-    to_m = _transformer(4326, snapping.crs).transform
     to_wgs = _transformer(snapping.crs, 4326).transform
-    if isinstance(graph, WalkingNetwork):
-        graph = graph.graph
+    network = as_network(graph)
+    if network.crs != snapping.crs:  # pragma: no cover - a snapping belongs to its network
+        msg = "the snapping was made on another walking network: snap the sites on this one"
+        raise TourError(msg)
+    lines, edge_index = network.edge_geometry_m, network.edge_index
 
     def node_of(index: int) -> int:
         return int(matrix._nodes[index])
 
     def edge_line(u: int, v: int, key: int) -> LineString:
-        data = graph.edges[u, v, key]
-        line = data.get("geometry")
-        start = (graph.nodes[u]["x"], graph.nodes[u]["y"])
-        if line is None:
-            end = (graph.nodes[v]["x"], graph.nodes[v]["y"])
-            line = LineString([start, end])
-        return shapely.transform(_oriented(line, start), to_m, interleaved=False)
+        line: LineString = lines[edge_index[(u, v, key)]]
+        return line
 
     pieces: list[LineString] = []
     walked: list[tuple[int, int, int, float]] = []
@@ -947,7 +818,7 @@ def leg_between(
         p_site, q_site = p >= n_nodes, q >= n_nodes
         if not p_site and not q_site:
             u, v = node_of(p), node_of(q)
-            length, key = _shortest_edge(graph, u, v)
+            length, key = network.best[(u, v)]
             pieces.append(edge_line(u, v, key))
             walked.append((u, v, key, length))
             continue
@@ -969,7 +840,7 @@ def leg_between(
             piece = LineString([piece, piece])
         pieces.append(piece)
         forward = end_off >= start_off
-        reverse = _reverse_edge(graph, site.edge)
+        reverse = _reverse_edge(network, site.edge)
         walked.append(
             (u, v, key, abs(end_off - start_off))
             if forward or reverse is None
@@ -1011,11 +882,10 @@ def _merge_walked(
     return tuple(merged)
 
 
-def _reverse_edge(graph: nx.MultiDiGraph, edge: EdgeKey) -> EdgeKey | None:
+def _reverse_edge(network: WalkingNetwork, edge: EdgeKey) -> EdgeKey | None:
     """Return the edge ``(v, u, key)`` that is ``edge`` walked backwards, if any."""
-    u, v, key = edge
-    length = float(graph.edges[u, v, key]["length"])
-    for reverse_key, data in (graph.get_edge_data(v, u) or {}).items():
-        if math.isclose(float(data["length"]), length, rel_tol=1e-6, abs_tol=1e-6):
-            return (v, u, int(reverse_key))
-    return None
+    twin = int(network.edge_reverse[network.edge_index[edge]])
+    if twin < 0:
+        return None
+    u, v, key = network.edge_uvk[twin].tolist()
+    return (int(u), int(v), int(key))

@@ -21,7 +21,15 @@ import pandas as pd
 from shapely.geometry import Point
 
 from tourplanner.errors import TourError
-from tourplanner.routing import Leg, OffNetworkSite, Snapping, WalkMatrix, leg_between
+from tourplanner.routing import (
+    Leg,
+    OffNetworkSite,
+    Snapping,
+    WalkingNetwork,
+    WalkMatrix,
+    as_network,
+    leg_between,
+)
 
 __all__ = [
     "TOUR_COLUMNS",
@@ -322,7 +330,7 @@ class Visit:
 
 
 def assemble_tour(
-    graph: nx.MultiDiGraph,
+    graph: WalkingNetwork | nx.MultiDiGraph,
     sites: gpd.GeoDataFrame,
     snapping: Snapping,
     matrix: WalkMatrix,
@@ -362,6 +370,7 @@ def assemble_tour(
     if not any(days):
         msg = "a tour needs at least one stop: give site ids with --stops"
         raise TourError(msg)
+    network = as_network(graph)
     built: list[TourDay] = []
     empty: list[dt.date] = []
     order = 0
@@ -377,7 +386,7 @@ def assemble_tour(
             seen.add(visit.site_id)
             snapping.index(visit.site_id)  # raises for unknown or off-network ids
         legs = tuple(
-            leg_between(graph, snapping, matrix, a.site_id, b.site_id)
+            leg_between(network, snapping, matrix, a.site_id, b.site_id)
             for a, b in itertools.pairwise(visits)
         )
         stops: list[Stop] = []
