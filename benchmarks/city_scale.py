@@ -11,8 +11,7 @@ timed for the package ("ours") and for a baseline measured in the same run on
 the same graph:
 
 1. build from the ``.osm.pbf`` and write the cache: ours
-   ``tourplanner.graph.load_network`` (or ``WalkingNetwork(load_graph(...))``
-   where the package has no ``load_network``) into a fresh cache folder, in a
+   ``tourplanner.graph.load_network`` into a fresh cache folder, in a
    subprocess (which also gives its peak memory); baseline: today's path
    (commit b8edcc4, kept in ``benchmarks/_baseline.py``: pyosmium -> OSM XML ->
    ``osmnx.graph_from_xml`` -> clip, simplify, clip -> largest strongly
@@ -90,11 +89,10 @@ import shapely
 from scipy.spatial import cKDTree
 from shapely import Polygon
 
-import tourplanner.graph
 import tourplanner.optimise
 import tourplanner.planner
 from tourplanner.catchments import catchments
-from tourplanner.graph import load_graph, study_area_from_bbox
+from tourplanner.graph import load_network, study_area_from_bbox
 from tourplanner.planner import plan_tour
 from tourplanner.routing import WalkingNetwork, snap_sites, walk_matrix
 from tourplanner.sites import sites_from_records
@@ -261,21 +259,17 @@ def max_area(area: Polygon) -> float:
 
 
 def load_ours(area: Polygon, pbf: Path, cache: Path) -> WalkingNetwork:
-    """The package's network loader: ``load_network`` where it exists, else ``load_graph``."""
-    load_network = getattr(tourplanner.graph, "load_network", None)
-    if load_network is not None:
-        network: WalkingNetwork = load_network(
-            area, osm_file=pbf, cache_folder=cache, max_area_km2=max_area(area)
-        )
-        return network
-    graph = load_graph(area, osm_file=pbf, cache_folder=cache, max_area_km2=max_area(area))
-    return WalkingNetwork(graph)
+    """The package's loader, :func:`tourplanner.graph.load_network`."""
+    return load_network(area, osm_file=pbf, cache_folder=cache, max_area_km2=max_area(area))
 
 
-def loader_name() -> str:
-    if hasattr(tourplanner.graph, "load_network"):
-        return "tourplanner.graph.load_network"
-    return "WalkingNetwork(tourplanner.graph.load_graph(...))"
+def network_figures(network: WalkingNetwork) -> dict[str, float]:
+    """Node and edge counts and total length, from the network's arrays (no networkx graph)."""
+    return {
+        "nodes": network.n_nodes,
+        "edges": network.n_edges,
+        "length_km": float(np.sum(network.edge_length)) / 1000.0,
+    }
 
 
 def graph_figures(graph: nx.MultiDiGraph) -> dict[str, float]:
@@ -287,12 +281,11 @@ def graph_figures(graph: nx.MultiDiGraph) -> dict[str, float]:
     }
 
 
-def random_sites(graph: nx.MultiDiGraph, n: int, seed: int) -> gpd.GeoDataFrame:
+def random_sites(network: WalkingNetwork, n: int, seed: int) -> gpd.GeoDataFrame:
     """``n`` synthetic sites: distinct random graph nodes, each moved 3-15 m (seeded)."""
     rng = np.random.default_rng(seed)
-    nodes = np.fromiter(graph.nodes, dtype=np.int64, count=graph.number_of_nodes())
-    nodes.sort()  # independent of the graph's node order
-    chosen = rng.choice(len(nodes), size=n, replace=False)
+    order = np.argsort(network.nodes, kind="stable")  # independent of the node order
+    chosen = order[rng.choice(len(order), size=n, replace=False)]
     distance = rng.uniform(3.0, 15.0, size=n)
     bearing = rng.uniform(0.0, 2.0 * math.pi, size=n)
     categories = rng.choice(len(CATEGORIES), size=n)
@@ -300,8 +293,8 @@ def random_sites(graph: nx.MultiDiGraph, n: int, seed: int) -> gpd.GeoDataFrame:
     visits = rng.choice([15, 20, 30, 45, 60], size=n)
     records: list[dict[str, Any]] = []
     for k in range(n):
-        node = int(nodes[chosen[k]])
-        lon, lat = float(graph.nodes[node]["x"]), float(graph.nodes[node]["y"])
+        node = int(network.nodes[chosen[k]])
+        lon, lat = (float(c) for c in network.node_xy[chosen[k]])
         dy = distance[k] * math.cos(bearing[k])
         dx = distance[k] * math.sin(bearing[k])
         records.append(
@@ -452,12 +445,12 @@ def child(args: argparse.Namespace) -> int:
         start = time.perf_counter()
         network = load_ours(area, pbf, cache)
         result["build_s"] = time.perf_counter() - start
-        result.update(graph_figures(network.graph))
+        result.update(network_figures(network))
     else:
         start = time.perf_counter()
         network = load_ours(area, pbf, cache)
         result["load_s"] = time.perf_counter() - start
-        sites = random_sites(network.graph, args.sites, args.seed)
+        sites = random_sites(network, args.sites, args.seed)
         result.update(pipeline(network, sites, args, area))
     result["peak_rss_mb"] = peak_rss_mb()
     print(json.dumps(result))
@@ -562,7 +555,10 @@ def stages(city: City, args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
 
     # 2. load from the cache; GraphML of the same graph
     load_s, network = timed(lambda: load_ours(area, pbf, cache), budget_s=3.0, most=3)
-    graph = network.graph
+    start = time.perf_counter()
+    graph = network.graph  # built from the arrays on first use
+    out["graph_build_s"] = time.perf_counter() - start
+    out["graph"]["loaded"] = network_figures(network)
     node_ids_equal = set(graph.nodes) == set(base_graph.nodes)
     out["node_ids_equal"] = node_ids_equal
     del base_graph
@@ -579,7 +575,7 @@ def stages(city: City, args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     out["load"] = {"ours_s": load_s, "base_s": graphml_s, "graphml_save_s": save_s}
 
     # 3. snapping
-    sites = random_sites(graph, args.sites, args.seed)
+    sites = random_sites(network, args.sites, args.seed)
     start = time.perf_counter()
     snapping = snap_sites(network, sites)
     snap_first = time.perf_counter() - start
@@ -917,7 +913,10 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     info = machine()
     print("Machine: " + ", ".join(f"{k} {v}" for k, v in info.items()))
-    print(f"Ours: {loader_name()}; {args.sites} sites, {args.origins} origins, seed {args.seed}")
+    print(
+        f"Ours: tourplanner.graph.load_network; {args.sites} sites, {args.origins} origins, "
+        f"seed {args.seed}"
+    )
     results: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="tourplanner-city-") as tmp:
         for city in cities:
@@ -939,7 +938,12 @@ def main(argv: list[str] | None = None) -> int:
     total = time.perf_counter() - started
     print(f"\nTotal run time {total:.0f} s")
     if args.json:
-        payload = {"machine": info, "loader": loader_name(), "results": results, "fit": fits}
+        payload = {
+            "machine": info,
+            "loader": "load_network",
+            "results": results,
+            "fit": fits,
+        }
         args.json.write_text(json.dumps(payload, indent=2, default=str))
         print(f"Wrote {args.json}")
     return 0
