@@ -48,6 +48,7 @@ from shapely.geometry.base import BaseGeometry
 
 from tourplanner import settings
 from tourplanner._cache import CACHE_FORMAT, CacheEntryError, read_network, write_network
+from tourplanner._osmbuild import network_from_ways
 from tourplanner._osmfile import check_osm_file, extract_ways, parse_way_filter, write_osm_xml
 from tourplanner.errors import NetworkDataError
 from tourplanner.network import NetworkData, WalkingNetwork
@@ -62,6 +63,7 @@ __all__ = [
     "graph_from_overpass",
     "load_graph",
     "load_network",
+    "network_from_osm_file",
     "overpass_errors",
     "prepare_graph",
     "study_area",
@@ -417,6 +419,67 @@ def graph_from_osm_file(path: str | Path, area: Polygon | MultiPolygon) -> nx.Mu
     return _clip_and_simplify(graph, area, buffered)
 
 
+def network_from_osm_file(path: str | Path, area: Polygon | MultiPolygon) -> NetworkData:
+    """Build the prepared walking network inside ``area`` from a local OSM extract.
+
+    The steps of :func:`graph_from_osm_file` followed by :func:`prepare_graph`
+    (osmnx's walking filter, graph building, clipping, simplification and the
+    largest strongly connected component), done on arrays
+    (:mod:`tourplanner._osmbuild`): the same nodes, edges, lengths and
+    attributes, several times faster and in a fraction of the memory.
+
+    Parameters
+    ----------
+    path
+        An ``.osm.pbf``, ``.osm``, ``.osm.xml`` or ``.osm.bz2`` file.
+    area
+        The study area in WGS-84.
+
+    Returns
+    -------
+    tourplanner.network.NetworkData
+        The network's arrays.
+
+    Raises
+    ------
+    NetworkDataError
+        If the file is missing, empty, corrupt, or has no walkable streets
+        in the area.
+    """
+    path = Path(path)
+    check_osm_file(path)
+    _configure_osmnx(settings.cache_dir())
+    keep = parse_way_filter(ox._overpass._get_network_filter(_NETWORK_TYPE))
+    buffered = _buffered(area, _QUERY_BUFFER_M)
+    west, south, east, north = buffered.bounds
+    logger.info("Reading walkable ways from %s", path)
+    document = extract_ways(path, keep, (west, south, east, north))
+    n_ways = sum(1 for e in document["elements"] if e["type"] == "way")
+    logger.info("Read %d walkable ways; building the network", n_ways)
+    no_streets = (
+        f"OSM file {path} has no walkable streets in the study area "
+        f"({south:.4f}..{north:.4f} N, {west:.4f}..{east:.4f} E): "
+        "use an extract that covers the sites"
+    )
+    if n_ways == 0:
+        raise NetworkDataError(no_streets)
+    data = network_from_ways(
+        document,
+        area,
+        buffered,
+        useful_tags_way=ox.settings.useful_tags_way,
+        useful_tags_node=ox.settings.useful_tags_node,
+    )
+    if data.n_nodes == 0:
+        msg = "the study area has no walkable streets in OpenStreetMap: check the sites or area"
+        raise NetworkDataError(msg)
+    if data.n_edges == 0:
+        msg = "the study area has no walkable streets: check the sites or the OSM source"
+        raise NetworkDataError(msg)
+    logger.info("Built the walking network: %d nodes, %d edges", data.n_nodes, data.n_edges)
+    return data
+
+
 def add_travel_times(graph: nx.MultiDiGraph, speed_kmh: float) -> nx.MultiDiGraph:
     """Set each edge's ``travel_time`` (seconds) from its ``length`` (metres).
 
@@ -615,13 +678,11 @@ def _load(
     if data is not None:
         logger.info("Loaded the walking network from the cache %s", path)
     else:
-        raw = (
-            graph_from_osm_file(osm_file, area)
-            if osm_file
-            else graph_from_overpass(area, cache_folder=cache)
-        )
-        graph = prepare_graph(raw)
-        data = NetworkData.from_graph(graph)
+        if osm_file:
+            data = network_from_osm_file(osm_file, area)
+        else:
+            graph = prepare_graph(graph_from_overpass(area, cache_folder=cache))
+            data = NetworkData.from_graph(graph)
         if use_cache and _write_cache(data, path):
             logger.info("Cached the walking network in %s", path)
     extra = {"walking_speed_kmh": float(speed_kmh), "study_area": area.wkt}
