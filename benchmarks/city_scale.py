@@ -901,6 +901,7 @@ def machine() -> dict[str, str]:
         "cpu": cpu,
         "cores": str(os.cpu_count()),
         "python": platform.python_version(),
+        "load_average_1m": f"{os.getloadavg()[0]:.2f}",
     }
     for package in ("numpy", "scipy", "networkx", "osmnx", "shapely", "geopandas", "osmium"):
         with contextlib.suppress(importlib.metadata.PackageNotFoundError):
@@ -965,7 +966,7 @@ def main(argv: list[str] | None = None) -> int:
         for stage, text in r["profiles"].items():
             print(f"\n--- cProfile, {r['city']}: {stage} (cumulative) ---\n{text}")
     total = time.perf_counter() - started
-    print(f"\nTotal run time {total:.0f} s")
+    print(f"\nTotal run time {total:.0f} s; load average (1 min) now {os.getloadavg()[0]:.2f}")
     if args.json:
         payload = {
             "machine": info,

@@ -101,3 +101,49 @@ def test_benchmark_without_the_extracts_says_so_and_exits_0(tmp_path: Path) -> N
     assert done.returncode == 0, done.stderr
     assert f"{absent} does not exist" in done.stdout
     assert not absent.exists()
+
+
+@pytest.fixture(scope="module")
+def city_scale(baseline: ModuleType) -> ModuleType:
+    """The benchmark script as a module (it imports ``_baseline`` by that name)."""
+    spec = importlib.util.spec_from_file_location("city_scale", BENCHMARKS / "city_scale.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["city_scale"] = module
+    saved = os.environ.get("TOURPLANNER_CACHE_DIR")
+    spec.loader.exec_module(module)
+    # importing it points the cache at a temporary folder of its own: give conftest's back
+    assert os.environ["TOURPLANNER_CACHE_DIR"] == module._ISOLATED_CACHE.name
+    if saved is not None:
+        os.environ["TOURPLANNER_CACHE_DIR"] = saved
+    return module
+
+
+def test_growth_fits_recover_known_laws(city_scale: ModuleType) -> None:
+    n = [7_711.0, 23_531.0, 40_000.0, 63_035.0]
+    a, b = city_scale.power_fit(n, [2e-6 * x**1.5 for x in n])
+    assert a == pytest.approx(2e-6, rel=1e-9) and b == pytest.approx(1.5, rel=1e-9)
+    a, b = city_scale.linear_fit(n, [170.0 + 0.01 * x for x in n])
+    assert a == pytest.approx(170.0) and b == pytest.approx(0.01)
+
+
+def test_catchment_comparison_measures_area_and_symmetric_difference(
+    city_scale: ModuleType,
+) -> None:
+    crs = "EPSG:32635"
+
+    def frame(side: float) -> gpd.GeoDataFrame:
+        squares = [shapely.box(0, 0, side, side), shapely.box(0, 0, 2 * side, 2 * side)]
+        return gpd.GeoDataFrame(
+            {"origin_id": ["a", "a"], "minutes": [5.0, 10.0], "reached_nodes": [3, 7]},
+            geometry=squares,
+            crs=crs,
+        ).to_crs(4326)
+
+    same = city_scale.compare_catchments(frame(100.0), frame(100.0), crs)
+    assert same["area_rel_max"] == pytest.approx(0.0, abs=1e-9)
+    assert same["symdiff_rel_max"] == pytest.approx(0.0, abs=1e-9)
+    # 101 m squares inside 100 m ones: area +2.01 %, all of it the symmetric difference
+    bigger = city_scale.compare_catchments(frame(101.0), frame(100.0), crs)
+    assert bigger["area_rel_max"] == pytest.approx(0.0201, rel=1e-4)
+    assert bigger["symdiff_rel_max"] == pytest.approx(0.0201, rel=1e-4)
