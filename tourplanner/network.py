@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -338,6 +338,90 @@ class WalkingNetwork:
         return {
             (int(u), int(v), int(k)): i for i, (u, v, k) in enumerate(self._data.edge_uvk.tolist())
         }
+
+    @functools.cached_property
+    def _edge_codes(self) -> tuple[IntArray, IntArray, int]:
+        """Sorted codes of ``(u, v, key)`` (node positions) and the edge of each."""
+        stride = int(self._data.edge_uvk[:, 2].max(initial=0)) + 1
+        codes = (self.edge_u * self.n_nodes + self.edge_v) * stride + self._data.edge_uvk[:, 2]
+        order = np.argsort(codes, kind="stable")
+        return codes[order], order.astype(np.int64), stride
+
+    def edge_position(self, edges: Sequence[tuple[int, int, int]]) -> IntArray:
+        """Return the position of each ``(u, v, key)`` (node ids) among the edges.
+
+        Parameters
+        ----------
+        edges
+            Edges as ``(u, v, key)``.
+
+        Returns
+        -------
+        numpy.ndarray
+            Their positions (for :attr:`edge_length`, :attr:`edge_geometry_m`, …).
+
+        Raises
+        ------
+        KeyError
+            If an edge is not in the network.
+        """
+        uvk = np.asarray(edges, dtype=np.int64).reshape(-1, 3)
+        sorted_codes, order, stride = self._edge_codes
+        ids = self.nodes
+        by_id = self._by_id
+        u = by_id[np.searchsorted(ids, uvk[:, 0], sorter=by_id).clip(0, max(self.n_nodes - 1, 0))]
+        v = by_id[np.searchsorted(ids, uvk[:, 1], sorter=by_id).clip(0, max(self.n_nodes - 1, 0))]
+        codes = (u * self.n_nodes + v) * stride + uvk[:, 2]
+        where = np.searchsorted(sorted_codes, codes).clip(0, max(len(sorted_codes) - 1, 0))
+        found = (
+            (ids[u] == uvk[:, 0])
+            & (ids[v] == uvk[:, 1])
+            & (uvk[:, 2] < stride)
+            & (sorted_codes[where] == codes)
+        )
+        if not found.all():
+            missing = uvk[np.flatnonzero(~found)[0]].tolist()
+            msg = f"edge {tuple(missing)} is not in the walking network"
+            raise KeyError(msg)
+        return np.asarray(order[where], dtype=np.int64)
+
+    @functools.cached_property
+    def _by_id(self) -> IntArray:
+        return np.asarray(np.argsort(self.nodes, kind="stable"), dtype=np.int64)
+
+    @functools.cached_property
+    def _best_codes(self) -> tuple[IntArray, IntArray]:
+        """Sorted ``u * n + v`` codes (node positions) of the pairs and their shortest edge."""
+        best = self.best_edge
+        codes = self.edge_u[best] * self.n_nodes + self.edge_v[best]
+        order = np.argsort(codes, kind="stable")
+        return codes[order], best[order]
+
+    def shortest_edges(self, u: IntArray, v: IntArray) -> IntArray:
+        """Return, per pair of node positions ``u[i] -> v[i]``, its shortest parallel edge.
+
+        Parameters
+        ----------
+        u, v
+            Node positions (rows of :attr:`adjacency`) of pairs joined by an edge.
+
+        Returns
+        -------
+        numpy.ndarray
+            Edge positions (:attr:`best_edge` entries).
+
+        Raises
+        ------
+        KeyError
+            If a pair is not joined by an edge.
+        """
+        codes, edges = self._best_codes
+        wanted = np.asarray(u, dtype=np.int64) * self.n_nodes + np.asarray(v, dtype=np.int64)
+        where = np.searchsorted(codes, wanted).clip(0, max(len(codes) - 1, 0))
+        if len(wanted) and not (codes[where] == wanted).all():
+            msg = "two consecutive nodes of a path are not joined by an edge"
+            raise KeyError(msg)
+        return np.asarray(edges[where], dtype=np.int64)
 
     @functools.cached_property
     def edge_reverse(self) -> IntArray:
