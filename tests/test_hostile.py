@@ -710,6 +710,16 @@ CORRUPTIONS: dict[str, Callable[[dict[str, np.ndarray]], dict[str, np.ndarray] |
     "other format": lambda a: _corrupt(a, "meta", np.frombuffer(b'{"format": 1}', dtype=np.uint8)),
     "meta not JSON": lambda a: _corrupt(a, "meta", np.frombuffer(b"\x80\x81", dtype=np.uint8)),
     "not strongly connected": lambda a: _corrupt(a, "edge_uvk", a["edge_uvk"][:, [0, 0, 2]]),
+    "repeated edge": lambda a: _corrupt(
+        a, "edge_uvk", np.vstack([a["edge_uvk"][:1], a["edge_uvk"][:-1]])
+    ),
+    "negative key": lambda a: _corrupt(a, "edge_uvk", a["edge_uvk"] * [1, 1, -1] - [0, 0, 1]),
+    "attributes not JSON": lambda a: _corrupt(
+        a, "attributes", np.frombuffer(b'{"nodes": [', dtype=np.uint8)
+    ),
+    "attributes of another length": lambda a: _corrupt(
+        a, "attributes", np.frombuffer(b'{"nodes": [], "edges": []}', dtype=np.uint8)
+    ),
 }
 
 
