@@ -49,6 +49,7 @@ from tourplanner.graph import (
     study_area,
     study_area_from_bbox,
 )
+from tourplanner.network import NetworkData
 
 DATA = Path(__file__).parent / "data"
 OVERPASS_HOST = "overpass.invalid"  # set by conftest's TOURPLANNER_OVERPASS_URL
@@ -249,14 +250,15 @@ def tiny_raw(helsinki_pbf: Path) -> nx.MultiDiGraph:
 def counting_builder(
     tiny_raw: nx.MultiDiGraph, monkeypatch: pytest.MonkeyPatch
 ) -> Callable[[], int]:
-    """Replace the OSM-file reader by a copy of ``tiny_raw``; return a call counter."""
+    """Replace the OSM-file reader by the network of ``tiny_raw``; return a call counter."""
     calls = []
+    data = NetworkData.from_graph(prepare_graph(tiny_raw.copy()))
 
-    def build(path: str | Path, area: Polygon) -> nx.MultiDiGraph:
+    def build(path: str | Path, area: Polygon) -> NetworkData:
         calls.append(path)
-        return tiny_raw.copy()
+        return data
 
-    monkeypatch.setattr(tourplanner.graph, "graph_from_osm_file", build)
+    monkeypatch.setattr(tourplanner.graph, "network_from_osm_file", build)
     return lambda: len(calls)
 
 
@@ -582,7 +584,7 @@ def test_load_graph_caches_the_prepared_graph(
     def refuse(*args: Any, **kwargs: Any) -> nx.MultiDiGraph:
         raise AssertionError("the OSM file was read again")
 
-    monkeypatch.setattr(tourplanner.graph, "graph_from_osm_file", refuse)
+    monkeypatch.setattr(tourplanner.graph, "network_from_osm_file", refuse)
     second = load_graph(area, osm_file=helsinki_pbf, cache_folder=cache, speed_kmh=SPEED_KMH)
     assert set(second) == set(first)
     assert dict(second.nodes(data=True)) == dict(first.nodes(data=True))

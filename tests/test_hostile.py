@@ -43,6 +43,7 @@ from tourplanner._text import csv_cell, html_text, markdown_text, terminal_text,
 from tourplanner.cli import main
 from tourplanner.demo import demo_sites_path
 from tourplanner.graph import _cache_path, cache_key, load_graph, study_area
+from tourplanner.network import NetworkData
 
 FUZZ_EXAMPLES = int(os.environ.get("TOURPLANNER_FUZZ_EXAMPLES", "25"))
 HOSTILE_NAME = (
@@ -165,7 +166,7 @@ def test_ctrl_c_is_one_line_and_exit_130(
     assert _names(tmp_path) == []
 
 
-def test_sigterm_removes_the_temporary_osm_file(
+def test_sigterm_while_building_the_network_leaves_nothing(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
@@ -175,23 +176,25 @@ def test_sigterm_removes_the_temporary_osm_file(
     scratch.mkdir()
     monkeypatch.setenv("TMPDIR", str(scratch))
     monkeypatch.setattr(tourplanner.graph.tempfile, "tempdir", str(scratch))
-    seen: list[list[str]] = []
+    cache = tmp_path / "cache"
+    seen: list[int] = []
 
-    def terminated(path: Any, **kwargs: Any) -> Any:
-        seen.append([p.name for p in Path(path).parent.iterdir()])
+    def terminated(ways: Any, *args: Any, **kwargs: Any) -> Any:
+        seen.append(len(ways.ways))
         os.kill(os.getpid(), signal.SIGTERM)
         raise AssertionError("SIGTERM did not stop the program")
 
-    monkeypatch.setattr(tourplanner.graph.ox, "graph_from_xml", terminated)
+    monkeypatch.setattr(tourplanner.graph, "network_from_ways", terminated)
     out = tmp_path / "out"
     out.mkdir()
     argv = ["plan", "--sites", str(demo_sites_path()), "--osm-file", str(helsinki_pbf)]
-    status, _, err = run([*argv, "--no-cache", "-o", str(out / "t.html")], capsys)
-    assert seen == [["walk.osm"]]  # the temporary extract existed when the signal came
+    status, _, err = run([*argv, "--cache-dir", str(cache), "-o", str(out / "t.html")], capsys)
+    assert seen and seen[0] > 100  # the ways were read when the signal came
     assert status == 143
     assert err.strip() == "tourplanner: terminated"
     assert _names(scratch) == []
     assert _names(out) == []
+    assert not list(cache.rglob("*.npz"))  # no half-built cache entry
 
 
 def test_audit_flag_is_the_only_exit_1(capsys: pytest.CaptureFixture[str]) -> None:
@@ -625,11 +628,11 @@ def small_graph(
     small_raw: nx.MultiDiGraph, monkeypatch: pytest.MonkeyPatch
 ) -> tuple[Any, nx.MultiDiGraph]:
     """A small area and its prepared graph; building it again returns the graph read once."""
-    monkeypatch.setattr(
-        tourplanner.graph, "graph_from_osm_file", lambda path, area: small_raw.copy()
-    )
+    prepared = tourplanner.graph.prepare_graph(small_raw.copy())
+    data = NetworkData.from_graph(prepared)
+    monkeypatch.setattr(tourplanner.graph, "network_from_osm_file", lambda path, area: data)
     area = tourplanner.graph.study_area_from_bbox(*SMALL_BBOX)
-    return area, tourplanner.graph.prepare_graph(small_raw.copy())
+    return area, prepared
 
 
 def test_cache_round_trip_is_identical(
@@ -707,6 +710,16 @@ CORRUPTIONS: dict[str, Callable[[dict[str, np.ndarray]], dict[str, np.ndarray] |
     "other format": lambda a: _corrupt(a, "meta", np.frombuffer(b'{"format": 1}', dtype=np.uint8)),
     "meta not JSON": lambda a: _corrupt(a, "meta", np.frombuffer(b"\x80\x81", dtype=np.uint8)),
     "not strongly connected": lambda a: _corrupt(a, "edge_uvk", a["edge_uvk"][:, [0, 0, 2]]),
+    "repeated edge": lambda a: _corrupt(
+        a, "edge_uvk", np.vstack([a["edge_uvk"][:1], a["edge_uvk"][:-1]])
+    ),
+    "negative key": lambda a: _corrupt(a, "edge_uvk", a["edge_uvk"] * [1, 1, -1] - [0, 0, 1]),
+    "attributes not JSON": lambda a: _corrupt(
+        a, "attributes", np.frombuffer(b'{"nodes": [', dtype=np.uint8)
+    ),
+    "attributes of another length": lambda a: _corrupt(
+        a, "attributes", np.frombuffer(b'{"nodes": [], "edges": []}', dtype=np.uint8)
+    ),
 }
 
 

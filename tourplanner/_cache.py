@@ -263,9 +263,19 @@ def _json(array: np.ndarray, what: str) -> tuple[Any, str]:
 
 
 def _lazy_attributes(
-    array: np.ndarray, n: int, m: int
+    array: np.ndarray, n: int, m: int, path: Path
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Parse and check the per-node and per-edge attributes (when the graph is built)."""
+    try:
+        return _checked_attributes(array, n, m)
+    except CacheEntryError as exc:
+        msg = f"{exc} in {path}"
+        raise CacheEntryError(msg) from None
+
+
+def _checked_attributes(
+    array: np.ndarray, n: int, m: int
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     value, text = _json(array, "attributes")
     if not isinstance(value, dict):
         msg = "attributes are not a JSON object"
@@ -361,14 +371,19 @@ def read_network(path: Path) -> NetworkData:
     if not (sorted_ids[found] == ends).all():
         msg = "an edge refers to a node that does not exist"
         raise CacheEntryError(msg)
-    if len(np.unique(uvk, axis=0)) != m:
+    u, v = order[found[0::2]], order[found[1::2]]
+    keys = uvk[:, 2]
+    if (keys < 0).any():
+        msg = "edge keys are negative"
+        raise CacheEntryError(msg)
+    rows = np.column_stack([u, v, keys])[np.lexsort((keys, v, u))]
+    if (rows[1:] == rows[:-1]).all(axis=1).any():
         msg = "edges repeat"
         raise CacheEntryError(msg)
     graph_attrs = meta.get("graph")
     if not isinstance(graph_attrs, dict) or not isinstance(graph_attrs.get("crs"), str):
         msg = "graph attributes have no crs"
         raise CacheEntryError(msg)
-    u, v = order[found[0::2]], order[found[1::2]]
     reach = csr_matrix((np.ones(m), (u, v)), shape=(n, n))
     if connected_components(reach, directed=True, connection="strong")[0] != 1:
         msg = "the graph is not strongly connected"
@@ -382,7 +397,7 @@ def read_network(path: Path) -> NetworkData:
         geom_offsets=offsets,
         geom_coords=coords,
         graph_attrs=graph_attrs,
-        attributes=lambda: _lazy_attributes(attributes, n, m),
+        attributes=lambda: _lazy_attributes(attributes, n, m, path),
     )
 
 
@@ -407,4 +422,6 @@ def read_graph(path: Path) -> nx.MultiDiGraph:
     CacheEntryError
         If the entry is unreadable, of another format or fails validation.
     """
-    return WalkingNetwork(read_network(path)).graph
+    data = read_network(path)
+    data.attributes()  # raises CacheEntryError for attributes that fail their checks
+    return WalkingNetwork(data).graph

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import itertools
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from importlib.metadata import version
 from typing import Any, Final
 
@@ -44,6 +44,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 from shapely.geometry.base import BaseGeometry
 
+from tourplanner._osmfile import WayData
 from tourplanner._text import xml_text
 from tourplanner.network import NetworkData
 
@@ -55,7 +56,7 @@ IntArray = npt.NDArray[np.int64]
 _NO_NODE: Final = -1
 
 
-class _NothingInside(Exception):
+class _NothingInsideError(Exception):
     """No node of the graph lies inside the clipping area."""
 
 
@@ -70,13 +71,13 @@ def _kept_nodes(
 ) -> npt.NDArray[np.bool_]:
     """Nodes inside ``area``, or with a neighbour inside (``truncate_by_edge=True``).
 
-    Raises :class:`_NothingInside` when no node is inside (osmnx's ValueError).
+    Raises :class:`_NothingInsideError` when no node is inside (osmnx's ValueError).
     """
     inside = np.zeros(len(present), dtype=bool)
     candidates = np.flatnonzero(present)
     inside[candidates] = shapely.intersects_xy(area, lon[candidates], lat[candidates])
     if not inside.any():
-        raise _NothingInside
+        raise _NothingInsideError
     near = inside.copy()
     near[u[inside[v]]] = True  # a predecessor of an inside node
     near[v[inside[u]]] = True  # a successor of an inside node
@@ -119,7 +120,7 @@ def _first_largest(
     v: IntArray,
     edges: IntArray,
 ) -> npt.NDArray[np.bool_]:
-    """The largest strongly connected component networkx yields first (for ties)."""
+    """Return the largest strongly connected component networkx yields first (for ties)."""
     graph = nx.MultiDiGraph()
     graph.add_nodes_from(ids[nodes].tolist())
     graph.add_edges_from(zip(ids[u[edges]].tolist(), ids[v[edges]].tolist(), strict=True))
@@ -127,22 +128,79 @@ def _first_largest(
     return nodes & np.isin(ids, np.fromiter(chosen, dtype=np.int64, count=len(chosen)))
 
 
+def _segment_positions(
+    codes: IntArray, unique_codes: IntArray
+) -> tuple[IntArray, npt.NDArray[np.bool_]]:
+    """Where each code is among the sorted unique codes, and whether it is there."""
+    where = np.searchsorted(unique_codes, codes)
+    found = where < len(unique_codes)
+    found[found] = unique_codes[where[found]] == codes[found]
+    return np.minimum(where, max(len(unique_codes) - 1, 0)), found
+
+
+def _walk_chains(
+    endpoint: list[bool], ptr: list[int], nb: list[int], ids: IntArray
+) -> tuple[list[int], list[int]]:
+    """Osmnx's ``_build_path`` from every endpoint through every successor that is not one.
+
+    Returns the chains' nodes, flat, and where each chain starts (plus the end).
+    """
+    flat: list[int] = []
+    starts: list[int] = []
+    for e, is_end in enumerate(endpoint):
+        if not is_end:
+            continue
+        for s in nb[ptr[e] : ptr[e + 1]]:
+            if endpoint[s]:
+                continue
+            path, seen = [e, s], {e, s}
+            ahead = [x for x in nb[ptr[s] : ptr[s + 1]] if x not in seen]
+            if ahead:
+                current = ahead[0]
+                path.append(current)
+                seen.add(current)
+                while not endpoint[current]:
+                    ahead = [x for x in nb[ptr[current] : ptr[current + 1]] if x not in seen]
+                    if len(ahead) == 1:
+                        current = ahead[0]
+                        path.append(current)
+                        seen.add(current)
+                    elif not ahead:
+                        if e in nb[ptr[current] : ptr[current + 1]]:
+                            path.append(e)  # a loop back to where it started
+                        break
+                    else:  # pragma: no cover - osmnx raises GraphSimplificationError
+                        msg = f"impossible simplify pattern near node {ids[current]}"
+                        raise ValueError(msg)
+            starts.append(len(flat))
+            flat.extend(path)
+    starts.append(len(flat))
+    return flat, starts
+
+
+def _ranges(starts: IntArray, stops: IntArray) -> IntArray:
+    """Return the concatenated ranges ``starts[i]:stops[i]``."""
+    counts = stops - starts
+    if counts.sum() == 0:
+        return np.empty(0, dtype=np.int64)
+    offsets = np.repeat(starts - np.concatenate([[0], np.cumsum(counts)[:-1]]), counts)
+    return np.asarray(offsets + np.arange(counts.sum()), dtype=np.int64)
+
+
 def network_from_ways(
-    document: Mapping[str, Any],
+    data: WayData,
     area: BaseGeometry,
     buffered: BaseGeometry,
     *,
     useful_tags_way: Sequence[str],
     useful_tags_node: Sequence[str] = ("highway", "junction", "railway", "ref"),
 ) -> NetworkData:
-    """Build the prepared walking network from an Overpass-style document of ways.
+    """Build the prepared walking network from an extract's walkable ways.
 
     Parameters
     ----------
-    document
-        ``{"elements": [...]}``: nodes (``id``, ``lat``, ``lon``, ``tags``)
-        and ways (``id``, ``nodes``, ``tags``), as
-        :func:`tourplanner._osmfile.extract_ways` returns.
+    data
+        The ways and their nodes (:func:`tourplanner._osmfile.read_ways`).
     area
         The study area (WGS-84).
     buffered
@@ -153,57 +211,56 @@ def network_from_ways(
     Returns
     -------
     tourplanner.network.NetworkData
-        The largest strongly connected component; empty if nothing is left.
+        The largest strongly connected component; no nodes if the clipping
+        leaves none, no edges if no street is left.
     """
-    elements = document["elements"]
-    node_elements = [e for e in elements if e["type"] == "node"]
-    way_elements = {e["id"]: e for e in elements if e["type"] == "way"}  # last wins, as osmnx
-    ids = np.array([e["id"] for e in node_elements], dtype=np.int64)
-    lon = np.array([e["lon"] for e in node_elements], dtype=np.float64)
-    lat = np.array([e["lat"] for e in node_elements], dtype=np.float64)
-    position = dict(zip(ids.tolist(), range(len(ids)), strict=True))
+    ids, lon, lat = data.node_id, data.lon, data.lat
     n = len(ids)
+    by_id = np.argsort(ids, kind="stable")
+    sorted_ids = ids[by_id]
+    ways = list({way[0]: way for way in data.ways}.values())  # a repeated id: the last, as osmnx
+    tags_way = list(useful_tags_way)
+    way_attrs: list[dict[str, Any]] = []
+    for way_id, _, tags in ways:
+        attrs: dict[str, Any] = {"osmid": way_id}
+        attrs.update((t, xml_text(tags[t])) for t in tags_way if t in tags)
+        attrs["oneway"] = False
+        way_attrs.append(attrs)
 
     # 1. segments, in the order osmnx adds them: per way, forward then reverse
-    ways = list(way_elements.values())
-    refs: list[int] = []
-    way_of: list[int] = []
-    for w, way in enumerate(ways):
-        nodes = [k for k, _ in itertools.groupby(way["nodes"])]
-        refs.extend(position[r] for r in nodes)
-        way_of.extend([w] * len(nodes))
-    ref = np.asarray(refs, dtype=np.int64)
-    owner = np.asarray(way_of, dtype=np.int64)
-    joined = np.flatnonzero(owner[1:] == owner[:-1]) if len(owner) else np.array([], dtype=np.int64)
-    fu, fv, fw = ref[joined], ref[joined + 1], owner[joined]
-    # per way: its forward segments, then the same segments reversed
-    direction = np.concatenate(
-        [np.zeros(len(fu), dtype=np.int64), np.ones(len(fu), dtype=np.int64)]
+    counts = np.fromiter((len(way[1]) for way in ways), dtype=np.int64, count=len(ways))
+    raw = np.fromiter(
+        itertools.chain.from_iterable(way[1] for way in ways), dtype=np.int64, count=counts.sum()
     )
+    owner = np.repeat(np.arange(len(ways), dtype=np.int64), counts)
+    ref = by_id[np.searchsorted(sorted_ids, raw)]
+    del raw, ways
+    distinct = np.ones(len(ref), dtype=bool)  # consecutive repeats count once (groupby)
+    distinct[1:] = (ref[1:] != ref[:-1]) | (owner[1:] != owner[:-1])
+    ref, owner = ref[distinct], owner[distinct]
+    joined = np.flatnonzero(owner[1:] == owner[:-1])
+    fu, fv, fw = ref[joined], ref[joined + 1], owner[joined]
+    del ref, owner, joined
+    direction = np.repeat(np.array([False, True]), len(fu))
     seg_way = np.concatenate([fw, fw])
     order = np.lexsort((np.arange(2 * len(fu)), direction, seg_way))
     seg_u = np.concatenate([fu, fv])[order]
     seg_v = np.concatenate([fv, fu])[order]
-    seg_way, seg_rev = seg_way[order], direction[order].astype(bool)
+    seg_way, seg_rev = seg_way[order], direction[order]
+    del fu, fv, fw, order, direction
     seg_length = np.asarray(
         ox.distance.great_circle(lat[seg_u], lon[seg_u], lat[seg_v], lon[seg_v]), dtype=np.float64
     )
     seg_length[np.isnan(seg_length)] = 0.0
 
-    # 2. clip to the buffered area
-    present = np.ones(n, dtype=bool)
+    # 2. clip to the area grown by the query buffer
     try:
-        keep = _kept_nodes(present, lon, lat, seg_u, seg_v, area=buffered)
-    except _NothingInside:
+        keep = _kept_nodes(np.ones(n, dtype=bool), lon, lat, seg_u, seg_v, area=buffered)
+    except _NothingInsideError:
         return _empty()
     alive = keep[seg_u] & keep[seg_v]
-    seg_u, seg_v, seg_way, seg_rev, seg_length = (
-        seg_u[alive],
-        seg_v[alive],
-        seg_way[alive],
-        seg_rev[alive],
-        seg_length[alive],
-    )
+    seg_u, seg_v, seg_way = seg_u[alive], seg_v[alive], seg_way[alive]
+    seg_rev, seg_length = seg_rev[alive], seg_length[alive]
     n_seg = len(seg_u)
     pair = seg_u * n + seg_v
     # keys: the k-th segment of a pair (in insertion order) has key k
@@ -214,97 +271,75 @@ def network_from_ways(
     group_start = np.maximum.accumulate(np.where(starts, np.arange(n_seg), 0))
     seg_key = np.empty(n_seg, dtype=np.int64)
     seg_key[by_pair] = np.arange(n_seg) - group_start
-    first_of_pair = dict(zip(sorted_pair[starts].tolist(), by_pair[starts].tolist(), strict=True))
-    pair_count = dict(
-        zip(
-            sorted_pair[starts].tolist(),
-            np.diff(np.flatnonzero(np.r_[starts, True])).tolist(),
-            strict=True,
-        )
-    )
+    pair_codes = sorted_pair[starts]  # sorted, each pair once
+    pair_first = by_pair[starts]  # its first segment (key 0)
+    pair_count = np.diff(np.flatnonzero(np.concatenate([starts, [True]])))
+    del by_pair, sorted_pair, starts, group_start
 
-    # 3. simplify
-    endpoint = _endpoints(n, seg_u, seg_v)
-    endpoint &= keep  # dropped nodes are not in the graph
-    neighbours: dict[int, list[int]] = {}
-    # each node's successors in the order osmnx meets them (first insertion of the pair)
-    for s in np.sort(by_pair[starts]).tolist():
-        neighbours.setdefault(int(seg_u[s]), []).append(int(seg_v[s]))
-    chains: list[list[int]] = []
-    warned = 0
-    for e in np.flatnonzero(endpoint).tolist():
-        for s in neighbours.get(e, ()):
-            if endpoint[s]:
-                continue
-            path, seen = [e, s], {e, s}
-            nxt = next((x for x in neighbours.get(s, ()) if x not in seen), None)
-            if nxt is not None:
-                path.append(nxt)
-                seen.add(nxt)
-                current = nxt
-                while not endpoint[current]:
-                    ahead = [x for x in neighbours.get(current, ()) if x not in seen]
-                    if len(ahead) == 1:
-                        current = ahead[0]
-                        path.append(current)
-                        seen.add(current)
-                    elif not ahead:
-                        if e in neighbours.get(current, ()):
-                            path.append(e)
-                        else:
-                            warned += 1
-                        break
-                    else:  # pragma: no cover - osmnx raises GraphSimplificationError
-                        msg = f"impossible simplify pattern near node {ids[current]}"
-                        raise ValueError(msg)
-            chains.append(path)
-    if warned:
-        logger.debug("%d chains ended at a node that is not an endpoint", warned)
+    # 3. simplify: each node's successors in the order osmnx meets them
+    endpoint = _endpoints(n, seg_u, seg_v) & keep  # dropped nodes are not in the graph
+    first_segments = np.sort(pair_first)
+    successor_of = seg_u[first_segments]
+    by_node = np.argsort(successor_of, kind="stable")
+    nb = seg_v[first_segments][by_node]
+    ptr = np.concatenate([[0], np.cumsum(np.bincount(successor_of, minlength=n))])
+    del first_segments, successor_of, by_node
+    flat_list, chain_list = _walk_chains(endpoint.tolist(), ptr.tolist(), nb.tolist(), ids)
+    del nb, ptr
+    flat = np.asarray(flat_list, dtype=np.int64)
+    chain_ptr = np.asarray(chain_list, dtype=np.int64)
+    del flat_list, chain_list
+    n_chains = len(chain_ptr) - 1
+    inner = np.ones(len(flat), dtype=bool)  # path[1:-1]
+    inner[chain_ptr[:-1]] = False
+    inner[chain_ptr[1:] - 1] = False
     removed = np.zeros(n, dtype=bool)
-    for path in chains:
-        removed[path[1:-1]] = True
+    removed[flat[inner]] = True
     nodes_alive = keep & ~removed
-    raw = nodes_alive[seg_u] & nodes_alive[seg_v]
+    raw_index = np.flatnonzero(nodes_alive[seg_u] & nodes_alive[seg_v])
 
-    # the simplified graph's edges: surviving segments, then one edge per chain
-    chain_u = np.array([p[0] for p in chains], dtype=np.int64)
-    chain_v = np.array([p[-1] for p in chains], dtype=np.int64)
-    chain_key = np.empty(len(chains), dtype=np.int64)
-    added: dict[int, int] = {}
-    for c, (a, b) in enumerate(zip(chain_u.tolist(), chain_v.tolist(), strict=True)):
-        code = a * n + b
-        chain_key[c] = pair_count.get(code, 0) + added.get(code, 0)
-        added[code] = added.get(code, 0) + 1
-    chain_segments: list[list[int]] = [
-        [first_of_pair[a * n + b] for a, b in itertools.pairwise(p)] for p in chains
-    ]
-    chain_length = np.array(
-        [float(seg_length[s].sum()) for s in chain_segments], dtype=np.float64
-    ).reshape(-1)
-    raw_index = np.flatnonzero(raw)
+    chain_u = flat[chain_ptr[:-1]]
+    chain_v = flat[chain_ptr[1:] - 1]
+    # the segments along each chain (the key-0 edge of each pair, as osmnx takes)
+    step = np.ones(max(len(flat) - 1, 0), dtype=bool)
+    step[chain_ptr[1:-1] - 1] = False  # not across two chains
+    where, _ = _segment_positions(flat[:-1][step] * n + flat[1:][step], pair_codes)
+    chain_segments = pair_first[where]
+    segment_ptr = chain_ptr - np.arange(n_chains + 1)
+    chain_length = (
+        np.add.reduceat(seg_length[chain_segments], segment_ptr[:-1])
+        if n_chains
+        else np.empty(0, dtype=np.float64)
+    )
+    chain_code = chain_u * n + chain_v
+    where, existing = _segment_positions(chain_code, pair_codes)
+    by_code = np.lexsort((np.arange(n_chains), chain_code))
+    code_starts = np.ones(n_chains, dtype=bool)
+    code_starts[1:] = chain_code[by_code][1:] != chain_code[by_code][:-1]
+    first_in_group = np.maximum.accumulate(np.where(code_starts, np.arange(n_chains), 0))
+    rank_in_group = np.empty(n_chains, dtype=np.int64)
+    rank_in_group[by_code] = np.arange(n_chains) - first_in_group
+    group_first_chain = np.empty(n_chains, dtype=np.int64)
+    group_first_chain[by_code] = by_code[first_in_group]
+    chain_key = np.where(existing, pair_count[where], 0) + rank_in_group
+    # adjacency order: a pair keeps the rank of its first segment; a new pair comes
+    # after every segment, in the order its first chain was added
+    chain_rank = np.where(existing, pair_first[where], n_seg + group_first_chain)
+    raw_where, _ = _segment_positions(pair[raw_index], pair_codes)
+
     edge_u = np.concatenate([seg_u[raw_index], chain_u])
     edge_v = np.concatenate([seg_v[raw_index], chain_v])
     edge_key = np.concatenate([seg_key[raw_index], chain_key])
     edge_length = np.concatenate([seg_length[raw_index], chain_length])
-    # adjacency order: a pair keeps the rank of its first segment; new pairs follow
-    # in the order their chains were added (per node, its successors' order)
-    rank_of_pair = dict(first_of_pair)
-    chain_rank = np.empty(len(chains), dtype=np.int64)
-    for c, (a, b) in enumerate(zip(chain_u.tolist(), chain_v.tolist(), strict=True)):
-        chain_rank[c] = rank_of_pair.setdefault(a * n + b, n_seg + c)
-    edge_rank = np.concatenate(
-        [
-            np.array([rank_of_pair[int(c)] for c in pair[raw_index].tolist()], dtype=np.int64),
-            chain_rank,
-        ]
-    )
-    # what each edge is made of (for its attributes): >= 0 a segment, < 0 chain -1 - c
-    source = np.concatenate([raw_index, -1 - np.arange(len(chains), dtype=np.int64)])
+    edge_rank = np.concatenate([pair_first[raw_where], chain_rank])
+    # what each edge is made of: >= 0 a segment, < 0 the chain -1 - c
+    source = np.concatenate([raw_index, -1 - np.arange(n_chains, dtype=np.int64)])
+    del pair, raw_where, chain_code, where, existing
 
-    # remove rings: components (weakly connected) with no endpoint
-    present_edges = nodes_alive[edge_u] & nodes_alive[edge_v]
-    if present_edges.any():
-        su, sv = edge_u[present_edges], edge_v[present_edges]
+    # remove rings: weakly connected components with no endpoint
+    present = nodes_alive[edge_u] & nodes_alive[edge_v]
+    if present.any():
+        su, sv = edge_u[present], edge_v[present]
         final_endpoint = _endpoints(n, su, sv)
         links = csr_matrix((np.ones(len(su)), (su, sv)), shape=(n, n))
         _, label = connected_components(links, directed=True, connection="weak")
@@ -315,20 +350,19 @@ def network_from_ways(
     # 4. clip to the area
     live_edges = nodes_alive[edge_u] & nodes_alive[edge_v]
     try:
-        keep2 = _kept_nodes(
+        kept_nodes = _kept_nodes(
             nodes_alive, lon, lat, edge_u[live_edges], edge_v[live_edges], area=area
         )
-    except _NothingInside:
+    except _NothingInsideError:
         return _empty()
-    live_edges &= keep2[edge_u] & keep2[edge_v]
+    live_edges &= kept_nodes[edge_u] & kept_nodes[edge_v]
 
-    # order as networkx iterates: nodes in document order; edges by node, pair rank, key
+    # networkx's order: nodes in the extract's order; edges by node, pair rank, key
     def ordered(edges: npt.NDArray[np.bool_]) -> IntArray:
         chosen = np.flatnonzero(edges)
         return chosen[np.lexsort((edge_key[chosen], edge_rank[chosen], edge_u[chosen]))]
 
     # 5. the largest strongly connected component (none without edges: no graph is left)
-    kept_nodes = keep2
     if live_edges.any():
         links = csr_matrix(
             (np.ones(int(live_edges.sum())), (edge_u[live_edges], edge_v[live_edges])), shape=(n, n)
@@ -343,43 +377,39 @@ def network_from_ways(
         live_edges &= kept_nodes[edge_u] & kept_nodes[edge_v]
     chosen = ordered(live_edges)
     node_pos = np.flatnonzero(kept_nodes)
-    new_position = np.full(n, _NO_NODE, dtype=np.int64)
-    new_position[node_pos] = np.arange(len(node_pos))
+    picked = source[chosen]
 
-    eu, ev = edge_u[chosen], edge_v[chosen]
-    counts = np.zeros(len(chosen), dtype=np.int64)
-    coords: list[npt.NDArray[np.float64]] = []
-    for i, s in enumerate(source[chosen].tolist()):
-        if s < 0:
-            path = chains[-1 - s]
-            coords.append(np.column_stack([lon[path], lat[path]]))
-            counts[i] = len(path)
-    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-    geom_coords = np.concatenate(coords) if coords else np.empty((0, 2), dtype=np.float64)
-    picked_sources = source[chosen]
+    # geometry: the chain's nodes for a simplified edge, none for a plain segment
+    is_chain = picked < 0
+    chain_of = -1 - picked[is_chain]
+    lengths = np.zeros(len(chosen), dtype=np.int64)
+    lengths[is_chain] = chain_ptr[chain_of + 1] - chain_ptr[chain_of]
+    along = flat[_ranges(chain_ptr[chain_of], chain_ptr[chain_of + 1])]
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    coords = np.column_stack([lon[along], lat[along]]).astype(np.float64).reshape(-1, 2)
+
+    # attributes, for the networkx graph only: keep just what they are made from
+    part_ptr = segment_ptr
+    chain_parts = chain_segments
+    tags_node = list(useful_tags_node)
+    node_tags = {
+        int(p): {t: xml_text(found[t]) for t in tags_node if t in found}
+        for p in node_pos.tolist()
+        if (found := data.node_tags.get(int(ids[p]))) is not None
+    }
 
     def attributes() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        tags_way = list(useful_tags_way)
-        way_attrs: list[dict[str, Any]] = []
-        for way in ways:
-            attrs: dict[str, Any] = {"osmid": way["id"]}
-            tags = way.get("tags", {})
-            for tag in tags_way:
-                if tag in tags:
-                    attrs[tag] = xml_text(tags[tag])
-            attrs["oneway"] = False
-            way_attrs.append(attrs)
-
         def segment(s: int) -> dict[str, Any]:
             return {**way_attrs[int(seg_way[s])], "reversed": bool(seg_rev[s])}
 
         edges: list[dict[str, Any]] = []
-        for s in picked_sources.tolist():
+        for s in picked.tolist():
             if s >= 0:
                 edges.append(segment(s))
                 continue
             values: dict[str, list[Any]] = {}
-            for part in chain_segments[-1 - s]:
+            c = -1 - s
+            for part in chain_parts[part_ptr[c] : part_ptr[c + 1]].tolist():
                 for name, value in segment(part).items():
                     values.setdefault(name, []).append(value)
             edges.append(
@@ -388,13 +418,10 @@ def network_from_ways(
                     for name, found in values.items()
                 }
             )
-        tags_node = list(useful_tags_node)
-        nodes: list[dict[str, Any]] = []
-        for p in node_pos.tolist():
-            tags = node_elements[p].get("tags", {})
-            nodes.append({t: xml_text(tags[t]) for t in tags_node if t in tags})
+        nodes = [node_tags.get(p, {}) for p in node_pos.tolist()]
         return nodes, edges
 
+    eu, ev = edge_u[chosen], edge_v[chosen]
     return NetworkData(
         node_id=ids[node_pos],
         node_xy=np.column_stack([lon[node_pos], lat[node_pos]]).astype(np.float64).reshape(-1, 2),
@@ -403,7 +430,7 @@ def network_from_ways(
         .reshape(-1, 3),
         edge_length=edge_length[chosen],
         geom_offsets=offsets,
-        geom_coords=np.asarray(geom_coords, dtype=np.float64).reshape(-1, 2),
+        geom_coords=coords,
         graph_attrs={
             "created_date": ox.utils.ts(),
             "created_with": f"OSMnx {version('osmnx')}",

@@ -9,12 +9,16 @@ from: the same code path as a download, on local data.
 
 from __future__ import annotations
 
+import itertools
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+import numpy as np
+import numpy.typing as npt
 import osmium
 
 from tourplanner._text import xml_text
@@ -22,10 +26,12 @@ from tourplanner.errors import NetworkDataError
 
 __all__ = [
     "OSM_SUFFIXES",
+    "WayData",
     "check_osm_file",
     "extract_ways",
     "osm_file",
     "parse_way_filter",
+    "read_ways",
     "unreadable",
     "write_osm_xml",
 ]
@@ -190,6 +196,65 @@ def unreadable(path: Path, exc: BaseException) -> NetworkDataError:
         "give an .osm.pbf, .osm or .osm.bz2 extract"
     )
     return NetworkDataError(msg)
+
+
+@dataclass(frozen=True, eq=False)
+class WayData:
+    """The walkable ways of an extract and their nodes, in the extract's order.
+
+    Attributes
+    ----------
+    node_id, lon, lat
+        The ways' nodes (each once, in order of first use) and their positions.
+    node_tags
+        Node id -> its tags, for the nodes with tags inside the bounding box.
+    ways
+        ``(way id, node ids, tags)`` of each way.
+    """
+
+    node_id: npt.NDArray[np.int64]
+    lon: npt.NDArray[np.float64]
+    lat: npt.NDArray[np.float64]
+    node_tags: dict[int, dict[str, str]]
+    ways: list[tuple[int, list[int], dict[str, str]]]
+
+
+def read_ways(path: Path, keep: TagPredicate, bbox: BBox) -> WayData:
+    """Read the ways of a local OSM extract that ``keep`` admits within ``bbox``, as arrays.
+
+    Parameters
+    ----------
+    path
+        An ``.osm.pbf``, ``.osm``/``.osm.xml`` or ``.osm.bz2`` file.
+    keep
+        Predicate on a way's tags (see :func:`parse_way_filter`).
+    bbox
+        ``(west, south, east, north)`` in degrees; a way is kept when any of
+        its nodes lies inside.
+
+    Returns
+    -------
+    WayData
+        The ways and their nodes.
+
+    Raises
+    ------
+    NetworkDataError
+        If the file cannot be parsed as OpenStreetMap data.
+    """
+    collector = _WayCollector(keep, bbox)
+    try:
+        collector.apply_file(osm_file(path), locations=True)
+    except (RuntimeError, ValueError, OSError, osmium.InvalidLocationError) as exc:
+        raise unreadable(path, exc) from None
+    count = len(collector.nodes)
+    node_id = np.fromiter(collector.nodes.keys(), dtype=np.int64, count=count)
+    xy = np.fromiter(
+        itertools.chain.from_iterable(collector.nodes.values()), dtype=np.float64, count=2 * count
+    ).reshape(-1, 2)
+    tags = {n: t for n, t in collector.node_tags.items() if n in collector.nodes}
+    ways = [(int(w["id"]), list(w["nodes"]), dict(w["tags"])) for w in collector.ways]
+    return WayData(node_id, xy[:, 0].copy(), xy[:, 1].copy(), tags, ways)
 
 
 def extract_ways(path: Path, keep: TagPredicate, bbox: BBox) -> dict[str, Any]:

@@ -49,7 +49,13 @@ from shapely.geometry.base import BaseGeometry
 from tourplanner import settings
 from tourplanner._cache import CACHE_FORMAT, CacheEntryError, read_network, write_network
 from tourplanner._osmbuild import network_from_ways
-from tourplanner._osmfile import check_osm_file, extract_ways, parse_way_filter, write_osm_xml
+from tourplanner._osmfile import (
+    check_osm_file,
+    extract_ways,
+    parse_way_filter,
+    read_ways,
+    write_osm_xml,
+)
 from tourplanner.errors import NetworkDataError
 from tourplanner.network import NetworkData, WalkingNetwork
 
@@ -453,8 +459,8 @@ def network_from_osm_file(path: str | Path, area: Polygon | MultiPolygon) -> Net
     buffered = _buffered(area, _QUERY_BUFFER_M)
     west, south, east, north = buffered.bounds
     logger.info("Reading walkable ways from %s", path)
-    document = extract_ways(path, keep, (west, south, east, north))
-    n_ways = sum(1 for e in document["elements"] if e["type"] == "way")
+    ways = read_ways(path, keep, (west, south, east, north))
+    n_ways = len(ways.ways)
     logger.info("Read %d walkable ways; building the network", n_ways)
     no_streets = (
         f"OSM file {path} has no walkable streets in the study area "
@@ -464,7 +470,7 @@ def network_from_osm_file(path: str | Path, area: Polygon | MultiPolygon) -> Net
     if n_ways == 0:
         raise NetworkDataError(no_streets)
     data = network_from_ways(
-        document,
+        ways,
         area,
         buffered,
         useful_tags_way=ox.settings.useful_tags_way,

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -146,6 +146,19 @@ class NetworkData:
         return int(self.edge_uvk.shape[0])
 
 
+def _ranges(starts: IntArray, stops: IntArray, *, reverse: bool = False) -> IntArray:
+    """Return the concatenated index ranges ``starts[i]:stops[i]`` (each reversed if asked)."""
+    counts = stops - starts
+    total = int(counts.sum())
+    if total == 0:
+        return np.empty(0, dtype=np.int64)
+    begin = np.repeat(starts, counts)
+    within = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+    if reverse:
+        within = np.repeat(counts, counts) - 1 - within
+    return np.asarray(begin + within, dtype=np.int64)
+
+
 def _attributes_of(graph: nx.MultiDiGraph) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     nodes = [{k: v for k, v in d.items() if k not in {"x", "y"}} for _, d in graph.nodes(data=True)]
     edges = [
@@ -250,7 +263,7 @@ class WalkingNetwork:
         except ValueError as exc:  # a cache entry's attributes that fail their checks
             msg = (
                 f"the cached walking network is damaged ({exc}): "
-                "run again with --no-cache to rebuild it"
+                "delete that file and run again (it is rebuilt)"
             )
             raise NetworkDataError(msg) from None
         graph = nx.MultiDiGraph(**dict(data.graph_attrs))
@@ -340,6 +353,90 @@ class WalkingNetwork:
         }
 
     @functools.cached_property
+    def _edge_codes(self) -> tuple[IntArray, IntArray, int]:
+        """Sorted codes of ``(u, v, key)`` (node positions) and the edge of each."""
+        stride = int(self._data.edge_uvk[:, 2].max(initial=0)) + 1
+        codes = (self.edge_u * self.n_nodes + self.edge_v) * stride + self._data.edge_uvk[:, 2]
+        order = np.argsort(codes, kind="stable")
+        return codes[order], order.astype(np.int64), stride
+
+    def edge_position(self, edges: Sequence[tuple[int, int, int]]) -> IntArray:
+        """Return the position of each ``(u, v, key)`` (node ids) among the edges.
+
+        Parameters
+        ----------
+        edges
+            Edges as ``(u, v, key)``.
+
+        Returns
+        -------
+        numpy.ndarray
+            Their positions (for :attr:`edge_length`, :attr:`edge_geometry_m`, …).
+
+        Raises
+        ------
+        KeyError
+            If an edge is not in the network.
+        """
+        uvk = np.asarray(edges, dtype=np.int64).reshape(-1, 3)
+        sorted_codes, order, stride = self._edge_codes
+        ids = self.nodes
+        by_id = self._by_id
+        u = by_id[np.searchsorted(ids, uvk[:, 0], sorter=by_id).clip(0, max(self.n_nodes - 1, 0))]
+        v = by_id[np.searchsorted(ids, uvk[:, 1], sorter=by_id).clip(0, max(self.n_nodes - 1, 0))]
+        codes = (u * self.n_nodes + v) * stride + uvk[:, 2]
+        where = np.searchsorted(sorted_codes, codes).clip(0, max(len(sorted_codes) - 1, 0))
+        found = (
+            (ids[u] == uvk[:, 0])
+            & (ids[v] == uvk[:, 1])
+            & (uvk[:, 2] < stride)
+            & (sorted_codes[where] == codes)
+        )
+        if not found.all():
+            missing = uvk[np.flatnonzero(~found)[0]].tolist()
+            msg = f"edge {tuple(missing)} is not in the walking network"
+            raise KeyError(msg)
+        return np.asarray(order[where], dtype=np.int64)
+
+    @functools.cached_property
+    def _by_id(self) -> IntArray:
+        return np.asarray(np.argsort(self.nodes, kind="stable"), dtype=np.int64)
+
+    @functools.cached_property
+    def _best_codes(self) -> tuple[IntArray, IntArray]:
+        """Sorted ``u * n + v`` codes (node positions) of the pairs and their shortest edge."""
+        best = self.best_edge
+        codes = self.edge_u[best] * self.n_nodes + self.edge_v[best]
+        order = np.argsort(codes, kind="stable")
+        return codes[order], best[order]
+
+    def shortest_edges(self, u: IntArray, v: IntArray) -> IntArray:
+        """Return, per pair of node positions ``u[i] -> v[i]``, its shortest parallel edge.
+
+        Parameters
+        ----------
+        u, v
+            Node positions (rows of :attr:`adjacency`) of pairs joined by an edge.
+
+        Returns
+        -------
+        numpy.ndarray
+            Edge positions (:attr:`best_edge` entries).
+
+        Raises
+        ------
+        KeyError
+            If a pair is not joined by an edge.
+        """
+        codes, edges = self._best_codes
+        wanted = np.asarray(u, dtype=np.int64) * self.n_nodes + np.asarray(v, dtype=np.int64)
+        where = np.searchsorted(codes, wanted).clip(0, max(len(codes) - 1, 0))
+        if len(wanted) and not (codes[where] == wanted).all():
+            msg = "two consecutive nodes of a path are not joined by an edge"
+            raise KeyError(msg)
+        return np.asarray(edges[where], dtype=np.int64)
+
+    @functools.cached_property
     def edge_reverse(self) -> IntArray:
         """Each edge's reverse twin (``v -> u`` of the same length), or ``-1``.
 
@@ -412,29 +509,46 @@ class WalkingNetwork:
 
     # -- geometry -----------------------------------------------------------------
     @functools.cached_property
-    def edge_geometry(self) -> npt.NDArray[np.object_]:
-        """Each edge's LineString in WGS-84, from ``u`` to ``v`` (straight where none is mapped)."""
+    def _edge_coords(self) -> tuple[FloatArray, IntArray]:
+        """Every edge's coordinates from ``u`` to ``v`` (WGS-84), flat, and where each starts."""
         data = self._data
         counts = np.diff(data.geom_offsets)
-        lines = np.empty(self.n_edges, dtype=object)
-        drawn = np.flatnonzero(counts)
+        straight = counts == 0
+        sizes = np.where(straight, 2, counts)
+        offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        coords = np.empty((int(offsets[-1]), 2), dtype=np.float64)
+        drawn = np.flatnonzero(~straight)
         if len(drawn):
-            lines[drawn] = shapely.linestrings(
-                data.geom_coords, indices=np.repeat(np.arange(len(drawn)), counts[drawn])
-            )
-        straight = np.flatnonzero(counts == 0)
-        if len(straight):
-            ends = np.stack(
-                [self.node_xy[self.edge_u[straight]], self.node_xy[self.edge_v[straight]]], axis=1
-            )
-            lines[straight] = shapely.linestrings(ends)
+            within = _ranges(offsets[drawn], offsets[drawn + 1])
+            coords[within] = data.geom_coords
+        flat = np.flatnonzero(straight)
+        coords[offsets[flat]] = self.node_xy[self.edge_u[flat]]
+        coords[offsets[flat] + 1] = self.node_xy[self.edge_v[flat]]
+        # orient each line from u to v (a mapped geometry may run the other way)
         start = self.node_xy[self.edge_u]
-        first = shapely.get_coordinates(shapely.get_point(lines, 0))
-        last = shapely.get_coordinates(shapely.get_point(lines, -1))
-        backwards = ((last - start) ** 2).sum(axis=1) < ((first - start) ** 2).sum(axis=1)
-        if backwards.any():
-            lines[backwards] = shapely.reverse(lines[backwards])
+        first, last = coords[offsets[:-1]], coords[offsets[1:] - 1]
+        backwards = np.flatnonzero(
+            ((last - start) ** 2).sum(axis=1) < ((first - start) ** 2).sum(axis=1)
+        )
+        if len(backwards):
+            index = _ranges(offsets[backwards], offsets[backwards + 1])
+            flipped = _ranges(offsets[backwards], offsets[backwards + 1], reverse=True)
+            coords[index] = coords[flipped]
+        return coords, offsets
+
+    def _lines(self, coords: FloatArray) -> npt.NDArray[np.object_]:
+        offsets = self._edge_coords[1]
+        lines = np.empty(self.n_edges, dtype=object)
+        if self.n_edges:
+            lines[:] = shapely.linestrings(
+                coords, indices=np.repeat(np.arange(self.n_edges), np.diff(offsets))
+            )
         return lines
+
+    @functools.cached_property
+    def edge_geometry(self) -> npt.NDArray[np.object_]:
+        """Each edge's LineString in WGS-84, from ``u`` to ``v`` (straight where none is mapped)."""
+        return self._lines(self._edge_coords[0])
 
     @functools.cached_property
     def crs(self) -> str:
@@ -462,10 +576,9 @@ class WalkingNetwork:
     @functools.cached_property
     def edge_geometry_m(self) -> npt.NDArray[np.object_]:
         """Each edge's LineString in :attr:`crs`, from ``u`` to ``v``."""
-        return np.asarray(
-            shapely.transform(self.edge_geometry, self._to_metric.transform, interleaved=False),
-            dtype=object,
-        )
+        coords = self._edge_coords[0]
+        x, y = self._to_metric.transform(coords[:, 0], coords[:, 1])
+        return self._lines(np.column_stack([x, y]).astype(np.float64))
 
     @functools.cached_property
     def tree(self) -> shapely.STRtree:

@@ -659,11 +659,51 @@ def _augmented(
     return matrix, nodes, layout
 
 
+#: A walk between two sites is searched up to this many times their straight-line
+#: spread (plus :data:`_LIMIT_SLACK_M`); a longer one is searched again without limit.
+_LIMIT_FACTOR: Final = 3.0
+_LIMIT_SLACK_M: Final = 2000.0
+
+
+def _search_limit(network: WalkingNetwork, layout: _Layout, crs: str) -> float:
+    """Return how far the searches among the sites go (metres; inf: everywhere).
+
+    Three times the diagonal of the sites' bounding box plus 2 km holds every
+    walk among them with a detour factor up to 3; sites close together in a big
+    network are then searched only around them.
+    """
+    if not layout.access:
+        return math.inf
+    to_m = _transformer(4326, crs)
+    lon, lat = np.asarray([a.point for a in layout.access], dtype=np.float64).T
+    x, y = to_m.transform(lon, lat)
+    spread = math.hypot(float(np.ptp(x)), float(np.ptp(y)))
+    reach = _LIMIT_FACTOR * spread + _LIMIT_SLACK_M
+    nodes = network.node_xy_m
+    extent = math.hypot(*(np.ptp(nodes, axis=0).tolist())) if len(nodes) else 0.0
+    return reach if reach < extent else math.inf
+
+
+def _site_distances(matrix: csr_matrix, layout: _Layout, limit: float) -> npt.NDArray[np.float64]:
+    """Return the walking metres among the sites: bounded searches, exact where cut."""
+    dist = dijkstra(matrix, directed=True, indices=layout.sources, limit=limit)
+    distance = np.asarray(dist[:, layout.targets], dtype=np.float64)
+    del dist
+    if math.isfinite(limit):
+        cut = np.flatnonzero(~np.isfinite(distance).all(axis=1))
+        if len(cut):  # a walk longer than the limit, or none at all: search without limit
+            again = dijkstra(matrix, directed=True, indices=layout.sources[cut])
+            distance[cut] = again[:, layout.targets]
+    return distance
+
+
 def walk_matrix(graph: WalkingNetwork | nx.MultiDiGraph, snapping: Snapping) -> WalkMatrix:
     """Compute walking distances and times among all snapped sites.
 
     One call of :func:`scipy.sparse.csgraph.dijkstra` with every site as a
-    source. The paths themselves are traced only for the legs asked for
+    source, bounded by three times the sites' spread plus 2 km (rows that
+    reach a site beyond it are searched again without bound, so the result is
+    exact). The paths themselves are traced only for the legs asked for
     (:func:`leg_between`: one search bounded by the row's longest walk, kept
     by the matrix).
 
@@ -682,9 +722,7 @@ def walk_matrix(graph: WalkingNetwork | nx.MultiDiGraph, snapping: Snapping) -> 
     """
     network = as_network(graph)
     matrix, nodes, layout = _augmented(network, snapping)
-    dist = dijkstra(matrix, directed=True, indices=layout.sources)
-    distance = np.asarray(dist[:, layout.targets], dtype=np.float64)
-    del dist
+    distance = _site_distances(matrix, layout, _search_limit(network, layout, snapping.crs))
     np.fill_diagonal(distance, 0.0)
     speed = network.speed_kmh
     return WalkMatrix(
@@ -803,27 +841,30 @@ def leg_between(
     if network.crs != snapping.crs:  # pragma: no cover - a snapping belongs to its network
         msg = "the snapping was made on another walking network: snap the sites on this one"
         raise TourError(msg)
-    lines, edge_index = network.edge_geometry_m, network.edge_index
+    lines = network.edge_geometry_m
 
     def node_of(index: int) -> int:
         return int(matrix._nodes[index])
 
     def edge_line(u: int, v: int, key: int) -> LineString:
-        line: LineString = lines[edge_index[(u, v, key)]]
+        line: LineString = lines[network.edge_position([(u, v, key)])[0]]
         return line
 
+    steps = np.asarray(list(itertools.pairwise(path)), dtype=np.int64).reshape(-1, 2)
+    on_streets: npt.NDArray[np.bool_] = np.all(steps < n_nodes, axis=1)
+    street_edges = iter(network.shortest_edges(steps[on_streets, 0], steps[on_streets, 1]).tolist())
     pieces: list[LineString] = []
     walked: list[tuple[int, int, int, float]] = []
-    for p, q in itertools.pairwise(path):
-        p_site, q_site = p >= n_nodes, q >= n_nodes
-        if not p_site and not q_site:
-            u, v = node_of(p), node_of(q)
-            length, key = network.best[(u, v)]
-            pieces.append(edge_line(u, v, key))
-            walked.append((u, v, key, length))
+    street_flags = [bool(x) for x in on_streets]
+    for (p, q), on_street in zip(steps.tolist(), street_flags, strict=True):
+        if on_street:
+            e = next(street_edges)
+            u, v, key = (int(x) for x in network.edge_uvk[e])
+            pieces.append(lines[e])
+            walked.append((u, v, key, float(network.edge_length[e])))
             continue
         # a piece of a snapped edge: express both ends as offsets along it
-        site = access[(p if p_site else q) - n_nodes]
+        site = access[(p if p >= n_nodes else q) - n_nodes]
         u, v, key = site.edge
         full = edge_line(u, v, key)
         total = site.edge_length_m
@@ -884,7 +925,7 @@ def _merge_walked(
 
 def _reverse_edge(network: WalkingNetwork, edge: EdgeKey) -> EdgeKey | None:
     """Return the edge ``(v, u, key)`` that is ``edge`` walked backwards, if any."""
-    twin = int(network.edge_reverse[network.edge_index[edge]])
+    twin = int(network.edge_reverse[network.edge_position([edge])[0]])
     if twin < 0:
         return None
     u, v, key = network.edge_uvk[twin].tolist()
