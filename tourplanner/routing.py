@@ -647,15 +647,19 @@ def _augmented(
             if point.site_id == site_id:
                 add(int(source), n_nodes + a, 0.0)
                 add(n_nodes + a, int(target), 0.0)
-    data = np.concatenate([index.weights, np.asarray(weights, dtype=np.float64)])
-    r = np.concatenate([index.rows, np.asarray(rows, dtype=np.int64)])
-    c = np.concatenate([index.cols, np.asarray(cols, dtype=np.int64)])
-    # keep the minimum of duplicate entries (csr_matrix would add them up)
-    order = np.lexsort((data, c, r))
-    r, c, data = r[order], c[order], data[order]
-    first = np.ones(len(r), dtype=bool)
-    first[1:] = (r[1:] != r[:-1]) | (c[1:] != c[:-1])
-    matrix = csr_matrix((data[first], (r[first], c[first])), shape=(size, size))
+    # every added entry touches a site's node, so only they can repeat: keep the minimum
+    # of repeated entries (csr_matrix would add them up); the streets' entries are unique
+    extra_w = np.asarray(weights, dtype=np.float64)
+    extra_r = np.asarray(rows, dtype=np.int64)
+    extra_c = np.asarray(cols, dtype=np.int64)
+    order = np.lexsort((extra_w, extra_c, extra_r))
+    extra_r, extra_c, extra_w = extra_r[order], extra_c[order], extra_w[order]
+    first = np.ones(len(extra_r), dtype=bool)
+    first[1:] = (extra_r[1:] != extra_r[:-1]) | (extra_c[1:] != extra_c[:-1])
+    data = np.concatenate([index.weights, extra_w[first]])
+    r = np.concatenate([index.rows, extra_r[first]])
+    c = np.concatenate([index.cols, extra_c[first]])
+    matrix = csr_matrix((data, (r, c)), shape=(size, size))
     return matrix, nodes, layout
 
 
