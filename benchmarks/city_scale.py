@@ -60,6 +60,7 @@ import cProfile
 import datetime as dt
 import gc
 import importlib.metadata
+import inspect
 import io
 import json
 import logging
@@ -582,6 +583,13 @@ def stages(city: City, args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     catch_s, ours_areas = timed(
         lambda: catchments(network, snapping, origins, minutes=MINUTES, area=area), budget_s=4.0
     )
+    catch_one_s = math.nan
+    if "workers" in inspect.signature(catchments).parameters:  # threads: also time just one
+        one: dict[str, Any] = {"workers": 1}
+        catch_one_s, _ = timed(
+            lambda: catchments(network, snapping, origins, minutes=MINUTES, area=area, **one),
+            budget_s=4.0,
+        )
     subset, centre = tour_sites(sites, TOUR_SITES, args.seed)
     out["plan"] = run_plan(network, subset, centre, args.seed)
     # the same request again: what is left once the per-process first-use costs are paid
@@ -648,6 +656,7 @@ def stages(city: City, args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     )
     out["catchments"] = {
         "ours_s": catch_s,
+        "ours_one_thread_s": catch_one_s,
         "base_s": base_catch_s,
         "rows_at_edge": int(ours_areas["reaches_edge"].sum()),
         "rows": len(ours_areas),
@@ -741,6 +750,15 @@ def table(results: list[dict[str, Any]]) -> str:
         lambda r: f"{r['matrix']['median_gap_m']:.1f} m",
     )
     row("5. catchments / b8edcc4 catchments", ratio_cell("catchments"))
+    row(
+        "   catchments with one thread (workers=1), ratio",
+        lambda r: (
+            f"{fmt_s(r['catchments']['ours_one_thread_s'])} / "
+            f"{r['catchments']['base_s'] / r['catchments']['ours_one_thread_s']:.1f}x"
+            if math.isfinite(r["catchments"]["ours_one_thread_s"])
+            else "- (no workers option)"
+        ),
+    )
     row(
         "   polygons: max rel. area diff., max symdiff/area",
         lambda r: f"{r['polygons']['area_rel_max']:.1e}, {r['polygons']['symdiff_rel_max']:.1e}",
