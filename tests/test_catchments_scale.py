@@ -27,7 +27,14 @@ from shapely import LineString
 from shapely.ops import substring
 
 import tourplanner as tp
-from tourplanner.catchments import EDGE_M, _prefixes, _streets, catchments, coverage
+from tourplanner.catchments import (
+    EDGE_M,
+    _prefixes,
+    _streets,
+    _trails,
+    catchments,
+    coverage,
+)
 from tourplanner.network import WalkingNetwork
 from tourplanner.routing import Snapping, _augmented_csr, snap_sites
 
@@ -193,6 +200,37 @@ def test_prefixes_of_many_lines_at_once() -> None:
         [(5.0, 5.0), (6.0, 5.0)],
     ]
     assert len(_prefixes(np.empty(0, dtype=object), np.empty(0))) == 0
+
+
+def test_trails_join_pieces_that_meet_and_keep_the_buffer() -> None:
+    # a cross (node 0 at the centre), a loop, a piece that starts where it should but
+    # whose other end is 5 m off node 9, and a piece cut down to a point
+    lines = np.asarray(
+        [
+            LineString([(0, 0), (100, 0)]),
+            LineString([(0, 0), (-100, 0)]),
+            LineString([(0, 100), (0, 0)]),
+            LineString([(0, -100), (0, 0)]),
+            LineString([(100, 0), (100, 50), (150, 50), (100, 0)]),
+            LineString([(-100, 0), (-100, -60)]),
+            LineString([(-95, -60), (-40, -60)]),
+            shapely.Point(300, 300),
+        ],
+        dtype=object,
+    )
+    start = np.asarray([0, 0, 2, 3, 1, 4, 9, 20])
+    end = np.asarray([1, 4, 0, 0, 1, 9, 10, 21])
+    trails = _trails(lines, start, end)
+    assert len(trails) < len(lines)
+    # every piece once: the same length, and the same buffer
+    assert math.isclose(shapely.length(trails).sum(), shapely.length(lines).sum())
+    expected = shapely.union_all(shapely.buffer(lines, 25.0))
+    got = shapely.union_all(shapely.buffer(trails, 25.0))
+    assert shapely.symmetric_difference(got, expected).area < 1e-6 * expected.area
+    # the 5 m gap between (-100, -60) and (-95, -60) is not walked
+    assert not any(shapely.covers(t, LineString([(-99, -60), (-96, -60)])) for t in trails)
+    assert sum(shapely.get_type_id(trails) == shapely.GeometryType.POINT) == 1
+    assert len(_trails(np.empty(0, dtype=object), np.zeros(0, int), np.zeros(0, int))) == 0
 
 
 # ---------------------------------------------------------------------------- Milan
