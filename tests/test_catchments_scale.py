@@ -35,6 +35,7 @@ from tourplanner.catchments import (
     catchments,
     coverage,
 )
+from tourplanner.errors import TourError
 from tourplanner.network import WalkingNetwork
 from tourplanner.routing import Snapping, _augmented_csr, snap_sites
 
@@ -144,6 +145,35 @@ def test_catchments_and_coverage_never_build_the_networkx_graph(
     assert helsinki_cached._graph is None
     assert len(frame) == 4 and (frame.area_km2 > 0).all()
     assert served.walk_minutes.notna().all() and len(served) > 0
+
+
+def test_threads_give_the_same_result_in_order(
+    helsinki_cached: WalkingNetwork, helsinki_sites: gpd.GeoDataFrame
+) -> None:
+    snapping = snap_sites(helsinki_cached, helsinki_sites)
+    origins = list(snapping.site_ids)[:7]
+    calls: list[tuple[int, int]] = []
+    alone = catchments(helsinki_cached, snapping, origins, (5, 10), workers=1)
+    together = catchments(
+        helsinki_cached,
+        snapping,
+        origins,
+        (5, 10),
+        workers=3,
+        progress=lambda done, total: calls.append((done, total)),
+    )
+    assert calls == [(k, 7) for k in range(1, 8)]
+    assert together.drop(columns="geometry").equals(alone.drop(columns="geometry"))
+    assert shapely.equals_exact(together.geometry.values, alone.geometry.values, 0.0).all()
+
+
+@pytest.mark.parametrize("workers", [0, -2, 1.5, True, "2"])
+def test_bad_workers_are_refused(
+    helsinki_cached: WalkingNetwork, helsinki_sites: gpd.GeoDataFrame, workers: object
+) -> None:
+    snapping = snap_sites(helsinki_cached, helsinki_sites)
+    with pytest.raises(TourError, match=r"workers .* is not a positive whole number"):
+        catchments(helsinki_cached, snapping, ["kiasma"], workers=workers)  # type: ignore[arg-type]
 
 
 def test_reaches_edge_is_a_reached_node_near_the_outline(

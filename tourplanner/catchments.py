@@ -59,10 +59,12 @@ from __future__ import annotations
 import itertools
 import logging
 import math
+import os
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, TypeVar
 
 import geopandas as gpd
 import networkx as nx
@@ -107,6 +109,7 @@ EDGE_M: Final = 30.0
 _TOLERANCE_M: Final = 1e-6
 
 Progress = Callable[[int, int], None]
+_Result = TypeVar("_Result")
 
 
 @dataclass(frozen=True, eq=False)
@@ -487,6 +490,36 @@ def _edge_nodes(
     return flagged
 
 
+def _in_order(
+    function: Callable[[int], _Result], items: Sequence[int], *, threads: int
+) -> Iterator[_Result]:
+    """Yield ``function(item)`` for each item in order, computed in ``threads`` threads.
+
+    GEOS (shapely) and numpy release the GIL, so the origins' polygons are
+    built in parallel; the results still come in the items' order.
+    """
+    if threads <= 1:
+        yield from map(function, items)
+        return
+    pool = ThreadPoolExecutor(threads, thread_name_prefix="catchments")
+    try:
+        yield from pool.map(function, items)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _check_workers(workers: int | None) -> int:
+    if workers is None:
+        return os.cpu_count() or 1
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        msg = (
+            f"catchment workers {workers!r} is not a positive whole number: "
+            "give e.g. 2, or None for one per CPU core"
+        )
+        raise TourError(msg)
+    return workers
+
+
 def catchments(
     graph: WalkingNetwork | nx.MultiDiGraph,
     snapping: Snapping,
@@ -496,12 +529,14 @@ def catchments(
     buffer_m: float = 25.0,
     area: BaseGeometry | None = None,
     progress: Progress | None = None,
+    workers: int | None = None,
 ) -> gpd.GeoDataFrame:
     """Compute the area reachable on foot from each origin within each time limit.
 
     One bounded Dijkstra per origin on the street graph (see the module
     docstring for the method); the polygons are the reached parts of the
-    streets, buffered by ``buffer_m``.
+    streets, buffered by ``buffer_m``. The origins are worked on in
+    ``workers`` threads.
 
     Parameters
     ----------
@@ -525,7 +560,11 @@ def catchments(
         ``graph.graph["study_area"]``, WKT). Where neither is known,
         ``reaches_edge`` is false throughout.
     progress
-        Called as ``progress(done, total)`` after each origin.
+        Called as ``progress(done, total)`` after each origin, in the order of
+        ``origins``, from the calling thread.
+    workers
+        Threads building the origins' polygons at once (GEOS works without
+        the GIL); default one per CPU core. The result does not depend on it.
 
     Returns
     -------
@@ -544,7 +583,8 @@ def catchments(
     ------
     TourError
         If there is no origin, an origin id is unknown or repeated, a limit is
-        not a positive number, or ``buffer_m`` is not positive.
+        not a positive number, ``buffer_m`` is not positive, or ``workers`` is
+        not a positive whole number.
     UnreachableSiteError
         If an origin is off the walking network.
 
@@ -566,6 +606,7 @@ def catchments(
     if not (math.isfinite(buffer_m) and buffer_m > 0):
         msg = f"catchment buffer {buffer_m!r} m is not a positive number: give e.g. 25"
         raise TourError(msg)
+    n_workers = _check_workers(workers)
     network = as_network(graph)
     speed = network.speed_kmh
     limits_m = [m * 60.0 * speed / 3.6 for m in limits]
@@ -581,9 +622,9 @@ def catchments(
         ", ".join(f"{m:g}" for m in limits),
         len(streets.length),
     )
-    records: list[dict[str, object]] = []
-    geometries: list[BaseGeometry] = []
-    for done, k in enumerate(positions, start=1):
+
+    def one_origin(k: int) -> tuple[list[dict[str, object]], list[BaseGeometry]]:
+        """One origin's rows (one per limit) and polygons."""
         site = snapping.sites[k]
         distance = np.asarray(
             dijkstra(matrix, directed=True, indices=n_nodes + k, limit=limits_m[-1]),
@@ -593,9 +634,10 @@ def catchments(
         polygons = _catchment_polygons(streets, distance, origin, limits_m, buffer_m=buffer_m)
         reached = np.flatnonzero(np.isfinite(distance))
         reached_m, reached_edge = distance[reached], at_edge[reached]
+        rows: list[dict[str, object]] = []
         for limit_min, limit_m, polygon in zip(limits, limits_m, polygons, strict=True):
             within = reached_m <= limit_m
-            records.append(
+            rows.append(
                 {
                     "origin_id": site.site_id,
                     "origin_name": site.name,
@@ -605,8 +647,15 @@ def catchments(
                     "reaches_edge": bool(np.any(reached_edge & within)),
                 }
             )
-            geometries.append(polygon)
-        logger.debug("Catchments of %s done (%d of %d)", site.site_id, done, len(positions))
+        return rows, polygons
+
+    records: list[dict[str, object]] = []
+    geometries: list[BaseGeometry] = []
+    results = _in_order(one_origin, positions, threads=min(n_workers, len(positions)))
+    for done, (rows, polygons) in enumerate(results, start=1):
+        records.extend(rows)
+        geometries.extend(polygons)
+        logger.debug("Catchments of %s done (%d of %d)", rows[0]["origin_id"], done, len(positions))
         if progress is not None:
             progress(done, len(positions))
     logger.info("Catchments computed in %.2f s", time.perf_counter() - started)
