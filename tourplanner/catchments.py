@@ -509,8 +509,10 @@ def _in_order(
 
 
 def _check_workers(workers: int | None) -> int:
-    if workers is None:
-        return os.cpu_count() or 1
+    if workers is None:  # the cores this process may run on
+        if hasattr(os, "sched_getaffinity"):
+            return max(1, len(os.sched_getaffinity(0)))
+        return os.cpu_count() or 1  # pragma: no cover - platforms without affinity
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         msg = (
             f"catchment workers {workers!r} is not a positive whole number: "
@@ -564,7 +566,8 @@ def catchments(
         ``origins``, from the calling thread.
     workers
         Threads building the origins' polygons at once (GEOS works without
-        the GIL); default one per CPU core. The result does not depend on it.
+        the GIL); default one per CPU core this process may use. The result
+        does not depend on it.
 
     Returns
     -------
