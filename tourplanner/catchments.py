@@ -15,11 +15,18 @@ limit ``L``, as far as the distance left over: from ``u`` the part
 ``[0, L - d(u)]`` of the edge, from ``v`` (if the street is two-way) the part
 ``[length - (L - d(v)), length]``, and on the origin's own street the part
 within ``L`` of the snapped point. A street covered by these parts is taken
-whole; otherwise each part is cut from the street geometry with
-:func:`shapely.ops.substring`. The parts are buffered by ``buffer_m`` and
-unioned in the snapping's metric (UTM) CRS; the polygon of a larger limit is
-the union of the smaller one and the new parts, so the catchments nest. The
-result is returned in WGS-84 (EPSG:4326).
+whole; otherwise each part is cut from the street geometry (the same cut as
+:func:`shapely.ops.substring`, for all parts at once). The parts are buffered
+by ``buffer_m`` and unioned in the snapping's metric (UTM) CRS; the polygon of
+a larger limit is the union of the smaller one and the new parts, so the
+catchments nest. The result is returned in WGS-84 (EPSG:4326).
+
+At city size (tens of thousands of streets) the work per origin follows the
+walk, not the city: the streets are collected once per call from the
+network's arrays (never from its networkx graph), only the streets walked from
+a node the search reached are looked at, and the parts that meet at a node are
+joined into trails before buffering, which gives the same polygon from far
+fewer (and cheaper) GEOS unions.
 
 :func:`coverage` finds, for every site that is not a station, the station
 nearest by walking time: on the graph it searches from the stations only
@@ -49,12 +56,15 @@ True
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
+import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, TypeVar
 
 import geopandas as gpd
 import networkx as nx
@@ -92,7 +102,6 @@ COVERAGE_COLUMNS: Final[tuple[str, ...]] = (
     "walk_m",
     "within_limit",
 )
-_DEFAULT_SPEED_KMH: Final = 4.5
 #: A reached node this close (metres) to the edge of the study area means the
 #: walk may go on beyond it, where the graph has no streets.
 EDGE_M: Final = 30.0
@@ -100,76 +109,77 @@ EDGE_M: Final = 30.0
 _TOLERANCE_M: Final = 1e-6
 
 Progress = Callable[[int, int], None]
+_Result = TypeVar("_Result")
 
 
 @dataclass(frozen=True, eq=False)
 class _Streets:
-    """The streets of a graph once each, as arrays, with metric geometry.
+    """The streets of a network once each, as arrays, with metric geometry.
 
     A two-way street (edges ``u -> v`` and ``v -> u`` of equal length) is kept
-    once, as its edge with the smaller ``u``, the same edge that
+    once, as its edge from the smaller node id, the same edge that
     :func:`tourplanner.routing.snap_sites` snaps to.
     """
 
-    u: npt.NDArray[np.int64]  # positions in the sparse matrix
+    u: npt.NDArray[np.int64]  # node positions (rows of the sparse matrix)
     v: npt.NDArray[np.int64]
     length: npt.NDArray[np.float64]
     two_way: npt.NDArray[np.bool_]
     geometry: npt.NDArray[np.object_]  # LineStrings in the metric CRS, from u to v
-    row: dict[tuple[int, int, int], int]  # (u, v, key) of the kept edge -> row
+    row_of_edge: npt.NDArray[np.int64]  # street row of each network edge, -1 if not kept
+    twin: npt.NDArray[np.int64]  # each network edge's reverse twin, -1 if none
+    edge_index: Mapping[tuple[int, int, int], int]  # (u, v, key) -> network edge position
+    walked_ptr: npt.NDArray[np.int64]  # streets walked from node i (from u, or from v if
+    walked: npt.NDArray[np.int64]  # two-way): walked[walked_ptr[i]:walked_ptr[i + 1]]
+
+    def reached_from(self, nodes: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        """Return the rows of the streets walked from any of ``nodes`` (sorted, once each)."""
+        starts, ends = self.walked_ptr[nodes], self.walked_ptr[nodes + 1]
+        counts = ends - starts
+        total = int(counts.sum())
+        if total == 0:
+            return np.zeros(0, dtype=np.int64)
+        # the concatenated ranges walked[starts[i]:ends[i]], without a Python loop
+        shift = np.repeat(starts - (np.cumsum(counts) - counts), counts)
+        return np.unique(self.walked[shift + np.arange(total)])
 
 
 def _streets(network: WalkingNetwork, crs: str) -> _Streets:
-    """Collect the streets of ``network`` with their geometry in ``crs``."""
-    graph = network.graph
-    position = network.position
-    lengths_by_pair: dict[tuple[int, int], list[float]] = {}
-    for u, v, length in graph.edges(data="length"):
-        lengths_by_pair.setdefault((u, v), []).append(float(length))
+    """Collect the streets of ``network`` with their geometry in ``crs``.
 
-    def has_reverse(u: int, v: int, length: float) -> bool:
-        return any(
-            math.isclose(other, length, rel_tol=1e-6, abs_tol=1e-6)
-            for other in lengths_by_pair.get((v, u), ())
-        )
-
-    kept: list[tuple[int, int, int]] = []
-    lengths: list[float] = []
-    two_way: list[bool] = []
-    lines: list[LineString | None] = []
-    for u, v, key, data in graph.edges(keys=True, data=True):
-        length = float(data["length"])
-        reverse = has_reverse(u, v, length)
-        if reverse and u > v:
-            continue  # the same street, kept as its edge from the smaller node
-        kept.append((int(u), int(v), int(key)))
-        lengths.append(length)
-        two_way.append(reverse)
-        lines.append(data.get("geometry"))
-    xy = {n: (float(d["x"]), float(d["y"])) for n, d in graph.nodes(data=True)}
-    start = np.asarray([xy[u] for u, _, _ in kept], dtype=np.float64).reshape(-1, 2)
-    end = np.asarray([xy[v] for _, v, _ in kept], dtype=np.float64).reshape(-1, 2)
-    geometry = np.empty(len(lines), dtype=object)
-    geometry[:] = lines
-    straight = np.asarray([line is None for line in lines], dtype=np.bool_)
-    if straight.any():
-        geometry[straight] = shapely.linestrings(np.stack([start, end], axis=1)[straight])
-    # orient every line from u to v
-    first = shapely.get_coordinates(shapely.get_point(geometry, 0))
-    last = shapely.get_coordinates(shapely.get_point(geometry, -1))
-    backwards = ((last - start) ** 2).sum(axis=1) < ((first - start) ** 2).sum(axis=1)
-    if backwards.any():
-        geometry[backwards] = shapely.reverse(geometry[backwards])
-    to_metric = _transformer(4326, crs).transform
+    Vectorised over the network's arrays (edge ends, lengths, reverse twins,
+    metric geometry); the networkx graph is not used.
+    """
+    uvk = network.edge_uvk
+    twin = network.edge_reverse
+    two_way_edge = twin >= 0
+    kept = np.flatnonzero(~two_way_edge | (uvk[:, 0] <= uvk[:, 1]))
+    if network.crs == crs:
+        geometry = network.edge_geometry_m[kept]
+    else:  # pragma: no cover - a snapping is made in its network's CRS
+        to_metric = _transformer(4326, crs).transform
+        geometry = shapely.transform(network.edge_geometry[kept], to_metric, interleaved=False)
+    row_of_edge = np.full(network.n_edges, -1, dtype=np.int64)
+    row_of_edge[kept] = np.arange(len(kept))
+    u, v = network.edge_u[kept], network.edge_v[kept]
+    two_way = two_way_edge[kept]
+    rows = np.arange(len(kept), dtype=np.int64)
+    walked_from = np.concatenate([u, v[two_way]])
+    walked_row = np.concatenate([rows, rows[two_way]])
+    order = np.argsort(walked_from, kind="stable")
+    walked_ptr = np.zeros(network.n_nodes + 1, dtype=np.int64)
+    np.cumsum(np.bincount(walked_from, minlength=network.n_nodes), out=walked_ptr[1:])
     return _Streets(
-        u=np.asarray([position[u] for u, _, _ in kept], dtype=np.int64),
-        v=np.asarray([position[v] for _, v, _ in kept], dtype=np.int64),
-        length=np.asarray(lengths, dtype=np.float64),
-        two_way=np.asarray(two_way, dtype=np.bool_),
-        geometry=np.asarray(
-            shapely.transform(geometry, to_metric, interleaved=False), dtype=object
-        ),
-        row={edge: k for k, edge in enumerate(kept)},
+        u=u,
+        v=v,
+        length=network.edge_length[kept],
+        two_way=two_way,
+        geometry=np.asarray(geometry, dtype=object),
+        row_of_edge=row_of_edge,
+        twin=twin,
+        edge_index=network.edge_index,
+        walked_ptr=walked_ptr,
+        walked=walked_row[order],
     )
 
 
@@ -228,6 +238,126 @@ def _piece(line: LineString, length: float, start: float, end: float) -> BaseGeo
     return piece
 
 
+def _prefixes(
+    lines: npt.NDArray[np.object_], fractions: npt.NDArray[np.float64]
+) -> npt.NDArray[np.object_]:
+    """Cut each line from its start to ``fraction`` of its length (vectorised ``substring``).
+
+    The same pieces as ``substring(line, 0, fraction, normalized=True)`` for
+    fractions in ``(0, 1]``: the vertices before the cut and the point
+    interpolated at it.
+    """
+    if len(lines) == 0:
+        return np.empty(0, dtype=object)
+    coords, line_of = shapely.get_coordinates(lines, return_index=True)
+    step = np.zeros(len(coords), dtype=np.float64)
+    same = line_of[1:] == line_of[:-1]
+    step[1:] = np.where(same, np.hypot(*(coords[1:] - coords[:-1]).T), 0.0)
+    along = np.cumsum(step)
+    first = np.searchsorted(line_of, np.arange(len(lines)), side="left")
+    along -= np.repeat(along[first], np.bincount(line_of, minlength=len(lines)))
+    last = np.append(first[1:], len(coords)) - 1
+    target = np.clip(fractions, 0.0, 1.0) * along[last]
+    before = along < target[line_of]  # vertices strictly before the cut (always the first)
+    before[first] = True
+    # the cut lies on the segment ending at the first vertex at or past the target
+    past = np.minimum(first + np.bincount(line_of[before], minlength=len(lines)), last)
+    gap = along[past] - along[past - 1]
+    share = np.divide(target - along[past - 1], gap, out=np.ones_like(gap), where=gap > 0)[:, None]
+    cut = coords[past - 1] + share * (coords[past] - coords[past - 1])
+    kept = coords[before]
+    kept_of = line_of[before]
+    # each line's kept vertices, then its cut point
+    order = np.argsort(np.concatenate([kept_of, np.arange(len(lines))]), kind="stable")
+    points = np.concatenate([kept, cut])[order]
+    owner = np.concatenate([kept_of, np.arange(len(lines))])[order]
+    return np.asarray(shapely.linestrings(points, indices=owner), dtype=object)
+
+
+def _trails(
+    lines: npt.NDArray[np.object_], start: npt.NDArray[np.int64], end: npt.NDArray[np.int64]
+) -> npt.NDArray[np.object_]:
+    """Join pieces of street into trails, each piece once, for fewer and larger buffers.
+
+    ``start`` and ``end`` name the node each line begins and ends at (an id
+    used by no other line where it ends nowhere in particular). At every node
+    the line ends meeting there are paired, and each pair is walked through,
+    so the pieces form open trails (from an unpaired end to another) and
+    closed ones. A trail's buffer is the union of its pieces' buffers (round
+    joins and caps), so the polygon is the same; GEOS unions a few long
+    trails much faster than many short pieces.
+    """
+    drawn = (shapely.get_type_id(lines) == shapely.GeometryType.LINESTRING) & (
+        shapely.get_num_coordinates(lines) >= 2
+    )
+    if not drawn.all():  # a piece cut down to a point: buffered as it is
+        rest = np.asarray(lines[~drawn], dtype=object)
+        return np.concatenate([_trails(lines[drawn], start[drawn], end[drawn]), rest])
+    n = len(lines)
+    if n == 0:
+        return np.empty(0, dtype=object)
+    ends = np.concatenate([start, end])  # end e of line i is ends[e * n + i]
+    order = np.argsort(ends, kind="stable")
+    grouped = ends[order]
+    opens = np.ones(2 * n, dtype=bool)
+    opens[1:] = grouped[1:] != grouped[:-1]
+    group_of = np.cumsum(opens) - 1
+    rank = np.arange(2 * n) - np.flatnonzero(opens)[group_of]
+    first = np.flatnonzero((rank % 2 == 0)[:-1] & (grouped[1:] == grouped[:-1]))
+    one, other = order[first], order[first + 1]
+    # join only where the two lines really meet (never bridge a gap in the data)
+    at = np.concatenate(
+        [
+            shapely.get_coordinates(shapely.get_point(lines, 0)),
+            shapely.get_coordinates(shapely.get_point(lines, -1)),
+        ]
+    )
+    meet = np.hypot(*(at[one] - at[other]).T) <= _TOLERANCE_M
+    partner = np.full(2 * n, -1, dtype=np.int64)
+    partner[one[meet]] = other[meet]
+    partner[other[meet]] = one[meet]
+    # walk the trails: open ones from a line with an unpaired end, then the closed ones
+    paired = partner.tolist()
+    seen = bytearray(n)
+    walk: list[int] = []  # lines in trail order
+    backwards: list[bool] = []
+    trail: list[int] = []
+    starts = [(i, 0) for i in range(n) if paired[i] < 0]
+    starts += [(i, 1) for i in range(n) if paired[i] >= 0 and paired[n + i] < 0]
+    number = 0
+    for first_line, first_end in itertools.chain(starts, ((i, 0) for i in range(n))):
+        if seen[first_line]:
+            continue
+        line, entered = first_line, first_end
+        while not seen[line]:
+            seen[line] = 1
+            walk.append(line)
+            backwards.append(entered == 1)
+            trail.append(number)
+            joined_end = paired[(1 - entered) * n + line]
+            if joined_end < 0:
+                break
+            line, entered = joined_end % n, joined_end // n
+        number += 1
+    coords, owner = shapely.get_coordinates(lines, return_index=True)
+    count = np.bincount(owner, minlength=n)
+    offset = np.cumsum(count) - count
+    lines_in = np.asarray(walk, dtype=np.int64)
+    sizes = count[lines_in]
+    step = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    flip = np.repeat(np.asarray(backwards, dtype=bool), sizes)
+    index = np.repeat(offset[lines_in], sizes) + np.where(
+        flip, np.repeat(sizes - 1, sizes) - step, step
+    )
+    trail_of = np.repeat(np.asarray(trail, dtype=np.int64), sizes)
+    # the vertex where one line meets the next is given once
+    keep = np.ones(len(index), dtype=bool)
+    joined = np.flatnonzero(np.diff(np.asarray(trail, dtype=np.int64)) == 0) + 1
+    keep[(np.cumsum(sizes) - sizes)[joined]] = False
+    trails = shapely.linestrings(coords[index[keep]], indices=trail_of[keep])
+    return np.asarray(trails, dtype=object)
+
+
 def _catchment_polygons(
     streets: _Streets,
     distance: npt.NDArray[np.float64],
@@ -236,14 +366,25 @@ def _catchment_polygons(
     *,
     buffer_m: float,
 ) -> list[BaseGeometry]:
-    """Build the nested polygons, one per limit (ascending), from one origin's distances."""
+    """Build the nested polygons, one per limit (ascending), from one origin's distances.
+
+    Only the streets walked from a reached node (and the origin's own) are
+    looked at; ``distance`` is ``inf`` beyond the largest limit.
+    """
     origin_row, origin_offset = origin
-    du = distance[streets.u]
-    dv = np.where(streets.two_way, distance[streets.v], np.inf)
-    length = streets.length
-    o_length = float(length[origin_row])
+    reached = np.flatnonzero(np.isfinite(distance))
+    rows = np.union1d(streets.reached_from(reached), [origin_row])
+    at_origin = int(np.searchsorted(rows, origin_row))
+    two_way = streets.two_way[rows]
+    length = streets.length[rows]
+    geometry = streets.geometry[rows]
+    node_u, node_v = streets.u[rows], streets.v[rows]
+    n_nodes = len(distance)
+    du = distance[node_u]
+    dv = np.where(two_way, distance[node_v], np.inf)
+    o_length = float(streets.length[origin_row])
     o_two_way = bool(streets.two_way[origin_row])
-    previous_whole = np.zeros(len(length), dtype=bool)
+    previous_whole = np.zeros(len(rows), dtype=bool)
     polygon: BaseGeometry = shapely.Polygon()
     polygons: list[BaseGeometry] = []
     for limit in limits_m:
@@ -253,8 +394,8 @@ def _catchment_polygons(
         whole = (reach_u >= length - _TOLERANCE_M) | (reach_u + reach_v >= length - _TOLERANCE_M)
         # the origin's street: add the stretch within the limit of the snapped point
         intervals = [
-            (0.0, float(reach_u[origin_row])),
-            (o_length - float(reach_v[origin_row]), o_length),
+            (0.0, float(reach_u[at_origin])),
+            (o_length - float(reach_v[at_origin]), o_length),
         ]
         back = limit if o_two_way else 0.0
         intervals.append((origin_offset - back, origin_offset + limit))
@@ -264,22 +405,34 @@ def _catchment_polygons(
         origin_whole = len(origin_parts) == 1 and (
             origin_parts[0][0] <= _TOLERANCE_M and origin_parts[0][1] >= o_length - _TOLERANCE_M
         )
-        whole[origin_row] = origin_whole
-        pieces: list[BaseGeometry] = list(streets.geometry[whole & ~previous_whole])
+        whole[at_origin] = origin_whole
         partial_u = ~whole & (reach_u > 0)
         partial_v = ~whole & (reach_v > 0)
-        partial_u[origin_row] = partial_v[origin_row] = False
-        geometry = streets.geometry
-        for k in np.flatnonzero(partial_u):
-            pieces.append(_piece(geometry[k], length[k], 0.0, reach_u[k]))
-        for k in np.flatnonzero(partial_v):
-            pieces.append(_piece(geometry[k], length[k], length[k] - reach_v[k], length[k]))
+        partial_u[at_origin] = partial_v[at_origin] = False
+        # a part walked from v is the start of the street walked backwards: the same points
+        from_u, from_v = np.flatnonzero(partial_u), np.flatnonzero(partial_v)
+        cut = _prefixes(
+            np.concatenate([geometry[from_u], shapely.reverse(geometry[from_v])]),
+            np.concatenate([reach_u[from_u] / length[from_u], reach_v[from_v] / length[from_v]]),
+        )
+        new_whole = np.flatnonzero(whole & ~previous_whole)
+        pieces = [geometry[new_whole], cut]
+        # the nodes each piece starts and ends at; a cut end and the origin's pieces' ends
+        # are at no node (numbered after the nodes, each once)
+        n_cut = len(from_u) + len(from_v)
+        starts = [node_u[new_whole], node_u[from_u], node_v[from_v]]
+        ends = [node_v[new_whole], n_nodes + np.arange(n_cut)]
         if not origin_whole:
-            line = geometry[origin_row]
-            pieces.extend(_piece(line, o_length, a, b) for a, b in origin_parts)
-        if pieces:
-            grown = shapely.buffer(np.asarray(pieces, dtype=object), buffer_m)
-            polygon = shapely.union_all([polygon, *grown])
+            line = geometry[at_origin]
+            pieces.append(
+                np.asarray([_piece(line, o_length, a, b) for a, b in origin_parts], dtype=object)
+            )
+            loose = n_nodes + n_cut + np.arange(2 * len(origin_parts))
+            starts.append(loose[0::2])
+            ends.append(loose[1::2])
+        grown = _trails(np.concatenate(pieces), np.concatenate(starts), np.concatenate(ends))
+        if len(grown):
+            polygon = shapely.union(polygon, shapely.union_all(shapely.buffer(grown, buffer_m)))
         polygons.append(polygon)
         previous_whole = whole
     return polygons
@@ -310,24 +463,63 @@ def margin_for(minutes: Sequence[float], *, speed_kmh: float, buffer_m: float = 
 def _edge_nodes(
     network: WalkingNetwork, crs: str, area: BaseGeometry | None
 ) -> npt.NDArray[np.bool_]:
-    """Flag the graph's nodes (sparse-index order) within :data:`EDGE_M` of the area's edge.
+    """Flag the network's nodes (sparse-index order) within :data:`EDGE_M` of the area's edge.
 
-    Without an area, the one :func:`~tourplanner.graph.load_graph` recorded in
-    ``graph.graph["study_area"]``; none flagged where neither is known.
+    Without an area, the one the network was loaded for
+    (:attr:`~tourplanner.network.WalkingNetwork.study_area`); none flagged
+    where neither is known.
     """
-    graph, nodes = network.graph, network.nodes
     if area is None:
-        recorded = graph.graph.get("study_area")
-        if not isinstance(recorded, str):
-            return np.zeros(len(nodes), dtype=np.bool_)
-        area = shapely.from_wkt(recorded)
-    x = np.asarray([graph.nodes[n]["x"] for n in nodes], dtype=np.float64)
-    y = np.asarray([graph.nodes[n]["y"] for n in nodes], dtype=np.float64)
+        area = network.study_area
+        if area is None:
+            return np.zeros(network.n_nodes, dtype=np.bool_)
     transform = _transformer(4326, crs)
-    mx, my = transform.transform(x, y)
-    points = shapely.points(np.asarray(mx), np.asarray(my))
+    if network.crs == crs:
+        xy = network.node_xy_m
+    else:  # pragma: no cover - a snapping is made in its network's CRS
+        x, y = transform.transform(network.node_xy[:, 0], network.node_xy[:, 1])
+        xy = np.column_stack([x, y])
     outline = shapely.transform(area, transform.transform, interleaved=False).boundary
-    return np.asarray(shapely.dwithin(points, outline, EDGE_M), dtype=np.bool_)
+    # only the nodes in a band a metre wider than EDGE_M around the outline can be that
+    # close (tested without making points); those are then measured exactly
+    band = shapely.buffer(outline, EDGE_M + 1.0, quad_segs=4)
+    shapely.prepare(band)
+    near = np.flatnonzero(shapely.contains_xy(band, xy[:, 0], xy[:, 1]))
+    flagged = np.zeros(network.n_nodes, dtype=np.bool_)
+    flagged[near] = shapely.dwithin(shapely.points(xy[near]), outline, EDGE_M)
+    return flagged
+
+
+def _in_order(
+    function: Callable[[int], _Result], items: Sequence[int], *, threads: int
+) -> Iterator[_Result]:
+    """Yield ``function(item)`` for each item in order, computed in ``threads`` threads.
+
+    GEOS (shapely) and numpy release the GIL, so the origins' polygons are
+    built in parallel; the results still come in the items' order.
+    """
+    if threads <= 1:
+        yield from map(function, items)
+        return
+    pool = ThreadPoolExecutor(threads, thread_name_prefix="catchments")
+    try:
+        yield from pool.map(function, items)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _check_workers(workers: int | None) -> int:
+    if workers is None:  # the cores this process may run on
+        if hasattr(os, "sched_getaffinity"):
+            return max(1, len(os.sched_getaffinity(0)))
+        return os.cpu_count() or 1  # pragma: no cover - platforms without affinity
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        msg = (
+            f"catchment workers {workers!r} is not a positive whole number: "
+            "give e.g. 2, or None for one per CPU core"
+        )
+        raise TourError(msg)
+    return workers
 
 
 def catchments(
@@ -339,18 +531,21 @@ def catchments(
     buffer_m: float = 25.0,
     area: BaseGeometry | None = None,
     progress: Progress | None = None,
+    workers: int | None = None,
 ) -> gpd.GeoDataFrame:
     """Compute the area reachable on foot from each origin within each time limit.
 
     One bounded Dijkstra per origin on the street graph (see the module
     docstring for the method); the polygons are the reached parts of the
-    streets, buffered by ``buffer_m``.
+    streets, buffered by ``buffer_m``. The origins are worked on in
+    ``workers`` threads.
 
     Parameters
     ----------
     graph
         The walking network (or its graph: ``length`` on every edge, walking
         speed in ``graph.graph["walking_speed_kmh"]``) the snapping was made on.
+        A network is used through its arrays: its networkx graph is never built.
     snapping
         The sites snapped to ``graph``.
     origins
@@ -361,11 +556,18 @@ def catchments(
         Half-width in metres of the band around each reached street.
     area
         The study area the graph was loaded for (WGS-84), to tell when a walk
-        reaches its edge; default the area :func:`~tourplanner.graph.load_graph`
-        recorded in the graph (``graph.graph["study_area"]``, WKT). Where
-        neither is known, ``reaches_edge`` is false throughout.
+        reaches its edge; default the area the network was loaded for
+        (:attr:`~tourplanner.network.WalkingNetwork.study_area`, which
+        :func:`~tourplanner.graph.load_network` records; for a graph,
+        ``graph.graph["study_area"]``, WKT). Where neither is known,
+        ``reaches_edge`` is false throughout.
     progress
-        Called as ``progress(done, total)`` after each origin.
+        Called as ``progress(done, total)`` after each origin, in the order of
+        ``origins``, from the calling thread.
+    workers
+        Threads building the origins' polygons at once (GEOS works without
+        the GIL); default one per CPU core this process may use. The result
+        does not depend on it.
 
     Returns
     -------
@@ -384,7 +586,8 @@ def catchments(
     ------
     TourError
         If there is no origin, an origin id is unknown or repeated, a limit is
-        not a positive number, or ``buffer_m`` is not positive.
+        not a positive number, ``buffer_m`` is not positive, or ``workers`` is
+        not a positive whole number.
     UnreachableSiteError
         If an origin is off the walking network.
 
@@ -406,8 +609,9 @@ def catchments(
     if not (math.isfinite(buffer_m) and buffer_m > 0):
         msg = f"catchment buffer {buffer_m!r} m is not a positive number: give e.g. 25"
         raise TourError(msg)
+    n_workers = _check_workers(workers)
     network = as_network(graph)
-    speed = float(network.graph.graph.get("walking_speed_kmh", _DEFAULT_SPEED_KMH))
+    speed = network.speed_kmh
     limits_m = [m * 60.0 * speed / 3.6 for m in limits]
     started = time.perf_counter()
     matrix, nodes = _augmented_csr(network, snapping)
@@ -421,9 +625,9 @@ def catchments(
         ", ".join(f"{m:g}" for m in limits),
         len(streets.length),
     )
-    records: list[dict[str, object]] = []
-    geometries: list[BaseGeometry] = []
-    for done, k in enumerate(positions, start=1):
+
+    def one_origin(k: int) -> tuple[list[dict[str, object]], list[BaseGeometry]]:
+        """One origin's rows (one per limit) and polygons."""
         site = snapping.sites[k]
         distance = np.asarray(
             dijkstra(matrix, directed=True, indices=n_nodes + k, limit=limits_m[-1]),
@@ -431,19 +635,30 @@ def catchments(
         )[:n_nodes]
         origin = _origin_on_street(streets, site.edge, site.offset_m)
         polygons = _catchment_polygons(streets, distance, origin, limits_m, buffer_m=buffer_m)
+        reached = np.flatnonzero(np.isfinite(distance))
+        reached_m, reached_edge = distance[reached], at_edge[reached]
+        rows: list[dict[str, object]] = []
         for limit_min, limit_m, polygon in zip(limits, limits_m, polygons, strict=True):
-            records.append(
+            within = reached_m <= limit_m
+            rows.append(
                 {
                     "origin_id": site.site_id,
                     "origin_name": site.name,
                     "minutes": limit_min,
-                    "reached_nodes": int(np.count_nonzero(distance <= limit_m)),
+                    "reached_nodes": int(np.count_nonzero(within)),
                     "area_km2": float(polygon.area) / 1e6,
-                    "reaches_edge": bool(np.any(at_edge & (distance <= limit_m))),
+                    "reaches_edge": bool(np.any(reached_edge & within)),
                 }
             )
-            geometries.append(polygon)
-        logger.debug("Catchments of %s done (%d of %d)", site.site_id, done, len(positions))
+        return rows, polygons
+
+    records: list[dict[str, object]] = []
+    geometries: list[BaseGeometry] = []
+    results = _in_order(one_origin, positions, threads=min(n_workers, len(positions)))
+    for done, (rows, polygons) in enumerate(results, start=1):
+        records.extend(rows)
+        geometries.extend(polygons)
+        logger.debug("Catchments of %s done (%d of %d)", rows[0]["origin_id"], done, len(positions))
         if progress is not None:
             progress(done, len(positions))
     logger.info("Catchments computed in %.2f s", time.perf_counter() - started)
@@ -484,14 +699,16 @@ def _origin_on_street(
     streets: _Streets, edge: tuple[int, int, int], offset: float
 ) -> tuple[int, float]:
     """Return the street row of a snapped edge and the offset along that street."""
-    if edge in streets.row:
-        return streets.row[edge], offset
-    u, v, _ = edge  # snapped to the non-kept direction of a two-way street
-    for (a, b, _key), row in streets.row.items():
-        if (a, b) == (v, u):
-            return row, float(streets.length[row]) - offset
-    msg = f"edge {edge} is not in the graph: snap the sites on this graph"  # pragma: no cover
-    raise TourError(msg)  # pragma: no cover
+    position = streets.edge_index.get(edge)
+    if position is None:  # pragma: no cover - a snapping is made on its network
+        msg = f"edge {edge} is not in the graph: snap the sites on this graph"
+        raise TourError(msg)
+    row = int(streets.row_of_edge[position])
+    if row >= 0:
+        return row, offset
+    # snapped to the non-kept direction of a two-way street: walk it from the other end
+    row = int(streets.row_of_edge[streets.twin[position]])
+    return row, float(streets.length[row]) - offset
 
 
 def coverage(
