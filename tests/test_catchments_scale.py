@@ -198,9 +198,13 @@ def test_reaches_edge_is_a_reached_node_near_the_outline(
     assert frame.reaches_edge.any() and not frame.reaches_edge.all()
 
 
+_MM = st.floats(-500, 500).map(lambda v: round(v, 3))
+
+
 @settings(max_examples=60, deadline=None)
 @given(
-    st.lists(st.tuples(st.floats(-500, 500), st.floats(-500, 500)), min_size=2, max_size=8).filter(
+    # millimetre coordinates, as in a metric CRS (subnormal ones break GEOS's hausdorff)
+    st.lists(st.tuples(_MM, _MM), min_size=2, max_size=8).filter(
         lambda xy: LineString(xy).length > 1e-3
     ),
     st.floats(1e-6, 1.0),

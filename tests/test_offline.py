@@ -396,3 +396,20 @@ def test_tour_map_rejects_a_key_provider(tour, helsinki_sites) -> None:
 def test_offline_map_needs_the_graph(tour, helsinki_sites) -> None:
     with pytest.raises(ValueError, match="street graph"):
         tour_map(tour, helsinki_sites, offline=True)
+
+
+def test_streets_drawn_from_a_prepared_network_are_the_graphs(helsinki_graph) -> None:
+    from tourplanner.network import WalkingNetwork
+    from tourplanner.offline import streets_around
+
+    points = [(24.9414, 60.1712), (24.9500, 60.1690)]
+    from_graph = streets_around(helsinki_graph, points, margin_m=200.0)
+    network = WalkingNetwork(helsinki_graph)
+    from_network = streets_around(network, points, margin_m=200.0)
+
+    def keys(lines: list[list[tuple[float, float]]]) -> set[tuple[tuple[float, float], ...]]:
+        return {min(tuple(line), tuple(line[::-1])) for line in lines}
+
+    assert len(from_graph) > 50
+    assert len(from_network) == len(from_graph)
+    assert keys(from_network) == keys(from_graph)

@@ -22,6 +22,7 @@ import networkx as nx
 import pandas as pd
 
 from tourplanner.maps import CATEGORY_COLOURS, MapPage, _text, map_page
+from tourplanner.network import WalkingNetwork
 from tourplanner.offline import streets_around
 
 __all__ = ["ORIGIN_COLOURS", "catchments_map", "compare_map", "coverage_map", "walk_colour"]
@@ -105,7 +106,7 @@ def _page(
     points: Sequence[tuple[float, float]],
     *,
     offline: bool,
-    graph: nx.MultiDiGraph | None,
+    graph: WalkingNetwork | nx.MultiDiGraph | None,
     tiles: str,
 ) -> MapPage:
     streets = streets_around(graph, points, margin_m=300.0) if offline and graph else []
@@ -136,7 +137,7 @@ def catchments_map(
     sites: gpd.GeoDataFrame,
     *,
     offline: bool = False,
-    graph: nx.MultiDiGraph | None = None,
+    graph: WalkingNetwork | nx.MultiDiGraph | None = None,
     tiles: str = "OpenStreetMap.Mapnik",
 ) -> folium.Map:
     """Draw walking catchments: one switchable layer per origin.
@@ -253,7 +254,7 @@ def coverage_map(
     *,
     limit_minutes: float,
     offline: bool = False,
-    graph: nx.MultiDiGraph | None = None,
+    graph: WalkingNetwork | nx.MultiDiGraph | None = None,
     tiles: str = "OpenStreetMap.Mapnik",
 ) -> folium.Map:
     """Draw each site coloured by its walk to the nearest station, with the table.

@@ -126,8 +126,7 @@ def _cmd_catchments(args: argparse.Namespace) -> int:
         )
     table = result.drop(columns="geometry")
     print(render_table(table, index=False, float_format=lambda v: f"{v:.2f}"))
-    graph = network.graph if args.offline else None  # streets drawn instead of tiles
-    fmap = catchments_map(result, sites, offline=args.offline, graph=graph)
+    fmap = catchments_map(result, sites, offline=args.offline, graph=network)
     with output_transaction():
         write_map(fmap, args.output, force=args.force)
         if args.geojson is not None:
@@ -167,7 +166,7 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
         sites,
         limit_minutes=args.limit_minutes,
         offline=args.offline,
-        graph=network.graph if args.offline else None,
+        graph=network,
     )
     with output_transaction():
         write_map(fmap, args.output, force=args.force)

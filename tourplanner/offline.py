@@ -19,10 +19,14 @@ from pathlib import Path
 from typing import Final
 
 import networkx as nx
+import numpy as np
+import numpy.typing as npt
+import shapely
 import xstatic.pkg.jquery
 import xstatic.pkg.leaflet
 from shapely import LineString, box
 
+from tourplanner.network import WalkingNetwork
 from tourplanner.tour import Tour
 
 __all__ = ["external_references", "inline_assets", "street_lines", "streets_around"]
@@ -134,8 +138,24 @@ def street_lines(
     return streets_around(graph, points, margin_m=margin_m, tolerance_m=tolerance_m)
 
 
+def _edge_lines(graph: WalkingNetwork | nx.MultiDiGraph) -> npt.NDArray[np.object_]:
+    """Return every edge's line (lon/lat), in the graph's edge order."""
+    if isinstance(graph, WalkingNetwork):
+        return graph.edge_geometry
+    lines = []
+    for u, v, data in graph.edges(data=True):
+        geometry = data.get("geometry")
+        if geometry is None:
+            a, b = graph.nodes[u], graph.nodes[v]
+            geometry = LineString([(a["x"], a["y"]), (b["x"], b["y"])])
+        lines.append(geometry)
+    array = np.empty(len(lines), dtype=object)
+    array[:] = lines
+    return array
+
+
 def streets_around(
-    graph: nx.MultiDiGraph,
+    graph: WalkingNetwork | nx.MultiDiGraph,
     points: Sequence[tuple[float, float]],
     *,
     margin_m: float = 400.0,
@@ -148,7 +168,8 @@ def streets_around(
     Parameters
     ----------
     graph
-        The walking network.
+        The walking network (a prepared one is drawn from its arrays, without
+        building its networkx graph), or its graph.
     points
         The points whose bounding box, grown by ``margin_m``, is drawn.
     margin_m
@@ -171,14 +192,9 @@ def streets_around(
     tolerance_deg = tolerance_m / 111_320.0
     seen: set[tuple[tuple[float, float], ...]] = set()
     lines: list[list[tuple[float, float]]] = []
-    for u, v, data in graph.edges(data=True):
-        geometry = data.get("geometry")
-        if geometry is None:
-            a, b = graph.nodes[u], graph.nodes[v]
-            geometry = LineString([(a["x"], a["y"]), (b["x"], b["y"])])
-        if not frame.intersects(geometry):
-            continue
-        simple = geometry.simplify(tolerance_deg)
+    every = _edge_lines(graph)
+    near = every[shapely.intersects(every, frame)]
+    for simple in shapely.simplify(near, tolerance_deg):
         coords = [(round(x, 5), round(y, 5)) for x, y in simple.coords]
         # each street once: the two directions of a way (and parallel edges that
         # coincide) share their coordinates, up to the direction
