@@ -688,16 +688,29 @@ def _search_limit(network: WalkingNetwork, layout: _Layout, crs: str) -> float:
     return reach if reach < extent else math.inf
 
 
+#: Sources searched per call: the search's (sources x nodes) distances stay small.
+_SEARCH_CHUNK: Final = 16
+
+
+def _searched(
+    matrix: csr_matrix, sources: npt.NDArray[np.int64], targets: npt.NDArray[np.int64], limit: float
+) -> npt.NDArray[np.float64]:
+    """Return the metres from each source to each target, a few sources at a time."""
+    distance = np.empty((len(sources), len(targets)), dtype=np.float64)
+    for start in range(0, len(sources), _SEARCH_CHUNK):
+        chunk = sources[start : start + _SEARCH_CHUNK]
+        found = dijkstra(matrix, directed=True, indices=chunk, limit=limit)
+        distance[start : start + len(chunk)] = found[:, targets]
+    return distance
+
+
 def _site_distances(matrix: csr_matrix, layout: _Layout, limit: float) -> npt.NDArray[np.float64]:
     """Return the walking metres among the sites: bounded searches, exact where cut."""
-    dist = dijkstra(matrix, directed=True, indices=layout.sources, limit=limit)
-    distance = np.asarray(dist[:, layout.targets], dtype=np.float64)
-    del dist
+    distance = _searched(matrix, layout.sources, layout.targets, limit)
     if math.isfinite(limit):
         cut = np.flatnonzero(~np.isfinite(distance).all(axis=1))
         if len(cut):  # a walk longer than the limit, or none at all: search without limit
-            again = dijkstra(matrix, directed=True, indices=layout.sources[cut])
-            distance[cut] = again[:, layout.targets]
+            distance[cut] = _searched(matrix, layout.sources[cut], layout.targets, math.inf)
     return distance
 
 
