@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/optw.py
 	$(BIN)/python benchmarks/tour_quality.py
 	$(BIN)/python benchmarks/catchments.py
+	$(BIN)/python benchmarks/city_scale.py --json city_scale.json
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache
