@@ -21,6 +21,7 @@ import networkx as nx
 import numpy as np
 import pytest
 import shapely
+from _catchments_reference import baseline_module
 
 from tourplanner.catchments import catchments
 from tourplanner.graph import study_area
@@ -31,12 +32,7 @@ BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
 @pytest.fixture(scope="module")
 def baseline() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("_baseline", BENCHMARKS / "_baseline.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["_baseline"] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
+    return baseline_module()
 
 
 def _total_length(graph: nx.MultiDiGraph) -> float:

@@ -1,7 +1,8 @@
 """Catchments at city size: equal to the method they replaced, and never touching networkx.
 
-The reference is the implementation before the array-based rewrite, kept in
-``tests/_catchments_reference.py`` (streets read from the networkx graph,
+The reference is the implementation before the array-based rewrite, kept once
+in ``benchmarks/_baseline.py`` and read through ``tests/_catchments_reference.py``
+(streets read from the networkx graph,
 every street tested for every origin). The new one must give the same
 polygons within 1 % of area (the difference of the areas and the area of
 the symmetric difference, per origin and limit), the same reached nodes, and
