@@ -164,8 +164,10 @@ def test_reverse_twins_and_shortest_edges_equal_a_networkx_reading(network, hels
             np.array([network.position[u]]), np.array([network.position[v]])
         )
         assert tuple(network.edge_uvk[best]) == (u, v, key)
-    with pytest.raises(KeyError, match="not in the walking network"):
-        network.edge_position([(edges[0][0], edges[0][1], 99)])
+    u0, v0 = edges[0][0], edges[0][1]
+    for wrong in ((u0, v0, 99), (u0, v0, -1), (u0, v0, 2**62), (u0, u0 + 10**15, 0)):
+        with pytest.raises(KeyError, match="not in the walking network"):
+            network.edge_position([wrong])
 
 
 def test_the_bounded_matrix_search_is_exact(network, helsinki_sites, monkeypatch) -> None:

@@ -46,7 +46,7 @@ from shapely.geometry.base import BaseGeometry
 
 from tourplanner._osmfile import WayData
 from tourplanner._text import xml_text
-from tourplanner.network import NetworkData
+from tourplanner.network import NetworkData, _ranges
 
 __all__ = ["network_from_ways"]
 
@@ -176,15 +176,6 @@ def _walk_chains(
             flat.extend(path)
     starts.append(len(flat))
     return flat, starts
-
-
-def _ranges(starts: IntArray, stops: IntArray) -> IntArray:
-    """Return the concatenated ranges ``starts[i]:stops[i]``."""
-    counts = stops - starts
-    if counts.sum() == 0:
-        return np.empty(0, dtype=np.int64)
-    offsets = np.repeat(starts - np.concatenate([[0], np.cumsum(counts)[:-1]]), counts)
-    return np.asarray(offsets + np.arange(counts.sum()), dtype=np.int64)
 
 
 def network_from_ways(

@@ -61,7 +61,7 @@ import logging
 import math
 import os
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Final, TypeVar
@@ -78,6 +78,7 @@ from shapely.geometry.base import BaseGeometry
 from shapely.ops import substring
 
 from tourplanner.errors import TourError
+from tourplanner.network import _ranges
 from tourplanner.routing import (
     Snapping,
     WalkingNetwork,
@@ -128,20 +129,14 @@ class _Streets:
     geometry: npt.NDArray[np.object_]  # LineStrings in the metric CRS, from u to v
     row_of_edge: npt.NDArray[np.int64]  # street row of each network edge, -1 if not kept
     twin: npt.NDArray[np.int64]  # each network edge's reverse twin, -1 if none
-    edge_index: Mapping[tuple[int, int, int], int]  # (u, v, key) -> network edge position
+    edge_position: Callable[[Sequence[tuple[int, int, int]]], npt.NDArray[np.int64]]
     walked_ptr: npt.NDArray[np.int64]  # streets walked from node i (from u, or from v if
     walked: npt.NDArray[np.int64]  # two-way): walked[walked_ptr[i]:walked_ptr[i + 1]]
 
     def reached_from(self, nodes: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
         """Return the rows of the streets walked from any of ``nodes`` (sorted, once each)."""
-        starts, ends = self.walked_ptr[nodes], self.walked_ptr[nodes + 1]
-        counts = ends - starts
-        total = int(counts.sum())
-        if total == 0:
-            return np.zeros(0, dtype=np.int64)
-        # the concatenated ranges walked[starts[i]:ends[i]], without a Python loop
-        shift = np.repeat(starts - (np.cumsum(counts) - counts), counts)
-        return np.unique(self.walked[shift + np.arange(total)])
+        within = _ranges(self.walked_ptr[nodes], self.walked_ptr[nodes + 1])
+        return np.unique(self.walked[within])
 
 
 def _streets(network: WalkingNetwork, crs: str) -> _Streets:
@@ -177,7 +172,7 @@ def _streets(network: WalkingNetwork, crs: str) -> _Streets:
         geometry=np.asarray(geometry, dtype=object),
         row_of_edge=row_of_edge,
         twin=twin,
-        edge_index=network.edge_index,
+        edge_position=network.edge_position,  # (u, v, key) -> network edge position
         walked_ptr=walked_ptr,
         walked=walked_row[order],
     )
@@ -699,10 +694,11 @@ def _origin_on_street(
     streets: _Streets, edge: tuple[int, int, int], offset: float
 ) -> tuple[int, float]:
     """Return the street row of a snapped edge and the offset along that street."""
-    position = streets.edge_index.get(edge)
-    if position is None:  # pragma: no cover - a snapping is made on its network
+    try:
+        (position,) = streets.edge_position([edge]).tolist()
+    except KeyError:  # pragma: no cover - a snapping is made on its network
         msg = f"edge {edge} is not in the graph: snap the sites on this graph"
-        raise TourError(msg)
+        raise TourError(msg) from None
     row = int(streets.row_of_edge[position])
     if row >= 0:
         return row, offset

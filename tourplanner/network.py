@@ -46,14 +46,13 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 from shapely.geometry.base import BaseGeometry
 
+from tourplanner import settings
 from tourplanner.errors import NetworkDataError, UnreachableSiteError
 
 __all__ = ["NetworkData", "WalkingNetwork", "as_network"]
 
 #: Smallest edge weight in the sparse matrix (explicit zeros would be dropped as non-edges).
 _EPS: Final = 1e-9
-#: Default walking speed when a graph records none (km/h).
-_DEFAULT_SPEED_KMH: Final = 4.5
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -241,7 +240,9 @@ class WalkingNetwork:
     @property
     def speed_kmh(self) -> float:
         """The walking speed (km/h) of the edges' ``travel_time``."""
-        return float(self._data.graph_attrs.get("walking_speed_kmh", _DEFAULT_SPEED_KMH))
+        return float(
+            self._data.graph_attrs.get("walking_speed_kmh", settings.DEFAULT_WALKING_SPEED_KMH)
+        )
 
     @property
     def study_area(self) -> BaseGeometry | None:
@@ -346,19 +347,17 @@ class WalkingNetwork:
         return self._data.edge_length
 
     @functools.cached_property
-    def edge_index(self) -> dict[tuple[int, int, int], int]:
-        """Position of each ``(u, v, key)`` among the edges."""
-        return {
-            (int(u), int(v), int(k)): i for i, (u, v, k) in enumerate(self._data.edge_uvk.tolist())
-        }
+    def _edge_codes(self) -> tuple[IntArray, IntArray, IntArray]:
+        """Sorted codes of ``(u, v, key rank)`` (node positions), the edge of each, the keys.
 
-    @functools.cached_property
-    def _edge_codes(self) -> tuple[IntArray, IntArray, int]:
-        """Sorted codes of ``(u, v, key)`` (node positions) and the edge of each."""
-        stride = int(self._data.edge_uvk[:, 2].max(initial=0)) + 1
-        codes = (self.edge_u * self.n_nodes + self.edge_v) * stride + self._data.edge_uvk[:, 2]
+        A key is coded by its rank among the distinct keys (a few: 0, 1, 2 …),
+        so the codes stay far inside 64 bits whatever the keys are.
+        """
+        keys = np.unique(self._data.edge_uvk[:, 2])
+        rank = np.searchsorted(keys, self._data.edge_uvk[:, 2])
+        codes = (self.edge_u * self.n_nodes + self.edge_v) * len(keys) + rank
         order = np.argsort(codes, kind="stable")
-        return codes[order], order.astype(np.int64), stride
+        return codes[order], order.astype(np.int64), keys
 
     def edge_position(self, edges: Sequence[tuple[int, int, int]]) -> IntArray:
         """Return the position of each ``(u, v, key)`` (node ids) among the edges.
@@ -379,17 +378,18 @@ class WalkingNetwork:
             If an edge is not in the network.
         """
         uvk = np.asarray(edges, dtype=np.int64).reshape(-1, 3)
-        sorted_codes, order, stride = self._edge_codes
+        sorted_codes, order, keys = self._edge_codes
         ids = self.nodes
         by_id = self._by_id
         u = by_id[np.searchsorted(ids, uvk[:, 0], sorter=by_id).clip(0, max(self.n_nodes - 1, 0))]
         v = by_id[np.searchsorted(ids, uvk[:, 1], sorter=by_id).clip(0, max(self.n_nodes - 1, 0))]
-        codes = (u * self.n_nodes + v) * stride + uvk[:, 2]
+        rank = np.searchsorted(keys, uvk[:, 2]).clip(0, max(len(keys) - 1, 0))
+        codes = (u * self.n_nodes + v) * len(keys) + rank
         where = np.searchsorted(sorted_codes, codes).clip(0, max(len(sorted_codes) - 1, 0))
         found = (
             (ids[u] == uvk[:, 0])
             & (ids[v] == uvk[:, 1])
-            & (uvk[:, 2] < stride)
+            & (keys[rank] == uvk[:, 2])
             & (sorted_codes[where] == codes)
         )
         if not found.all():
@@ -473,13 +473,6 @@ class WalkingNetwork:
         first = np.ones(len(order), dtype=bool)
         first[1:] = (u[order][1:] != u[order][:-1]) | (v[order][1:] != v[order][:-1])
         return np.asarray(order[first], dtype=np.int64)
-
-    @functools.cached_property
-    def best(self) -> dict[tuple[int, int], tuple[float, int]]:
-        """``(u, v) -> (length, key)`` of the shortest of the parallel edges (node ids)."""
-        uvk = self._data.edge_uvk[self.best_edge]
-        lengths = self.edge_length[self.best_edge]
-        return {(u, v): (w, k) for (u, v, k), w in zip(uvk.tolist(), lengths.tolist(), strict=True)}
 
     @property
     def rows(self) -> IntArray:
