@@ -7,8 +7,6 @@ extract path that users take with ``--osm-file``.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import geopandas as gpd
@@ -22,27 +20,6 @@ from tourplanner.routing import Snapping, WalkMatrix, snap_sites, walk_matrix
 from tourplanner.sites import load_sites
 
 DATA = Path(__file__).parent / "data"
-
-
-_SESSION_CACHE: tempfile.TemporaryDirectory[str] | None = None
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    """Isolate the whole run, before any fixture of any scope and for notebook kernels too.
-
-    Module- and session-scoped fixtures run before the function-scoped
-    :func:`_isolated_cache`, and nbmake's notebook kernels get no fixtures at
-    all: without this they would write into the user's real cache.
-    """
-    global _SESSION_CACHE  # noqa: PLW0603 - one temporary folder per test run
-    _SESSION_CACHE = tempfile.TemporaryDirectory(prefix="tourplanner-tests-")
-    os.environ["TOURPLANNER_CACHE_DIR"] = _SESSION_CACHE.name
-    os.environ["TOURPLANNER_OVERPASS_URL"] = "https://overpass.invalid/api"
-
-
-def pytest_unconfigure(config: pytest.Config) -> None:
-    if _SESSION_CACHE is not None:
-        _SESSION_CACHE.cleanup()
 
 
 @pytest.fixture(autouse=True)
